@@ -121,7 +121,8 @@ def _reduction_layout(
 def _reduced_last(x: NDArray[Any], axis: int | tuple[int, ...] | None) -> NDArray[Any]:
     """View or copy of ``x`` with the reduced axes flattened into the last one."""
     order, kept_shape, _ = _reduction_layout(x.shape, axis)
-    return x.transpose(order).reshape(kept_shape + (-1,))
+    reduced = math.prod(x.shape[i] for i in order[len(kept_shape) :])
+    return x.transpose(order).reshape(kept_shape + (reduced,))
 
 
 def _shape_like_input(
@@ -195,7 +196,7 @@ def log1pexp(x: ArrayLike) -> Any:
     arr = _as_logs(x, "log1pexp")
     dtype = _result_dtype(arr)
     v = _wide(arr)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         e = np.exp(np.minimum(v, 33.3))
         out = np.where(
             v <= -37.0,
@@ -266,17 +267,55 @@ def logsubexp(a: ArrayLike, b: ArrayLike) -> Any:
     y = _as_logs(b, "logsubexp")
     dtype = _result_dtype(x, y)
     x, y = np.broadcast_arrays(_wide(x), _wide(y))
-    with np.errstate(invalid="ignore"):
-        d = y - x
-    out = x + _log1mexp_quiet(d)
-    out = np.where(d == 0.0, -np.inf, out)
-    out = np.where(y == -np.inf, x, out)
-    with np.errstate(invalid="ignore"):
-        bad = (x < y) | ((x == np.inf) & (y == np.inf))
-    out[bad] = np.nan
-    if np.any(bad):
+    out = _logsubexp_quiet(x, y)
+    if np.any(_logsubexp_invalid(x, y)):
         _signal("invalid", "logsubexp")
     return _finish(out, dtype)
+
+
+def _logsubexp_invalid(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Where log(exp(x) - exp(y)) is a domain error: x < y, or inf - inf."""
+    return (x < y) | ((x == np.inf) & (y == np.inf))
+
+
+def _logsubexp_quiet(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+    """logsubexp on float64 arrays of one shape, with no floating-point signals."""
+    with np.errstate(invalid="ignore"):
+        d = y - x
+        out = np.where(d == 0.0, -np.inf, x + _log1mexp_quiet(d))
+        out = np.where(y == -np.inf, x, out)
+        return np.where(_logsubexp_invalid(x, y), np.nan, out)
+
+
+def logaddexp_signed(
+    log_a: ArrayLike, neg_a: ArrayLike, log_b: ArrayLike, neg_b: ArrayLike
+) -> tuple[Any, Any]:
+    """Sum of two signed log-domain numbers: (log|a + b|, a + b < 0).
+
+    Each operand is its log-magnitude and a boolean "is negative". Equal signs
+    add with :func:`logaddexp`; opposite signs subtract the smaller magnitude
+    from the larger with :func:`logsubexp`, so equal magnitudes give zero
+    (-inf) exactly. inf - inf is nan with numpy's invalid-value signal.
+
+    Examples
+    --------
+    >>> log, neg = logaddexp_signed(0.0, False, np.log(0.25), True)  # 1 - 0.25
+    >>> float(np.exp(log)), bool(neg)
+    (0.75, False)
+    """
+    la = _as_logs(log_a, "logaddexp_signed")
+    lb = _as_logs(log_b, "logaddexp_signed")
+    dtype = _result_dtype(la, lb)
+    la, lb, na, nb = np.broadcast_arrays(_wide(la), _wide(lb), np.asarray(neg_a, bool), np.asarray(neg_b, bool))
+    a_larger = la >= lb
+    hi = np.where(a_larger, la, lb)
+    lo = np.where(a_larger, lb, la)
+    opposite = na != nb
+    out = np.where(opposite, _logsubexp_quiet(hi, lo), _blocked.logaddexp(hi, lo))
+    if np.any(opposite & (hi == np.inf) & (lo == np.inf)):
+        _signal("invalid", "logaddexp_signed")
+    neg = np.where(a_larger, na, nb)
+    return _finish(out, dtype), (neg[()] if neg.ndim == 0 else neg)
 
 
 # ---------------------------------------------------------------------------
@@ -454,6 +493,8 @@ def logcumsumexp(a: ArrayLike, axis: int | None = None) -> Any:
         arr = arr.reshape(-1)
         axis = 0
     moved = np.moveaxis(_wide(arr), axis, -1)
+    if moved.size == 0:
+        return _finish(np.array(arr, dtype=np.float64), dtype)
     out = _scan_logcumsumexp(moved.reshape(-1, moved.shape[-1])).reshape(moved.shape)
     return _finish(np.moveaxis(out, -1, axis), dtype)
 
