@@ -1,0 +1,68 @@
+"""``python -m logspace``: an interactive console, and the report commands.
+
+With no arguments it opens a Python console with LogFloat, LogArray and the
+kernels imported. Subcommands print the accuracy table (``accuracy``) and the
+benchmark against the peers (``bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import code
+import sys
+from collections.abc import Sequence
+
+BANNER = """logspace {version}: log-domain numbers that do not underflow.
+LogFloat, LogArray, fsum and the kernels (logsumexp, logaddexp, ...) are imported.
+  >>> LogFloat('1e-5000') * 3
+  >>> LogArray(np.full(1000, 1e-5)).prod()
+  >>> logsumexp([0.0, -40.0])
+"""
+
+
+def _console_namespace() -> dict[str, object]:
+    import numpy as np
+
+    import logspace
+
+    namespace: dict[str, object] = {"np": np, "logspace": logspace}
+    namespace.update({name: getattr(logspace, name) for name in logspace.__all__ if name != "__version__"})
+    return namespace
+
+
+def run_console() -> int:
+    """Interactive console; reads from stdin, so piped input works too."""
+    import logspace
+
+    code.interact(banner=BANNER.format(version=logspace.__version__), local=_console_namespace(), exitmsg="")
+    return 0
+
+
+def run_accuracy(args: argparse.Namespace) -> int:
+    from logspace import _report
+
+    print(_report.accuracy_table(seed=args.seed))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m logspace",
+        description="Log-domain numbers. Without a subcommand: an interactive console.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{accuracy,bench}")
+    accuracy = commands.add_parser("accuracy", help="print the ulp-error table of the kernels against mpmath")
+    accuracy.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    accuracy.set_defaults(run=run_accuracy)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        return run_console()
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

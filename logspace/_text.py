@@ -1,0 +1,898 @@
+"""Decimal text for (log, sign) pairs: exact parsing, correctly rounded formatting.
+
+A number is a pair ``(log, sign)``: ``log`` is a float64 holding ``log|x|``
+and ``sign`` is -1, 0 or 1.  Zero is ``(-inf, 0)``, infinities are
+``(inf, +-1)`` and nan is ``(nan, 1)``.  A finite nonzero pair stands for the
+exact value ``sign * e**log`` with ``log`` read as the exact binary value of
+the float, so ``1e-5000`` and ``10**300000`` are ordinary values.
+
+Everything here is exact: parsing returns the correctly rounded log of the
+exact decimal, and every digit printed is the correctly rounded digit of the
+exact value.  Both use Ziv's strategy: compute with mpmath's low-level
+``libmp`` functions at a precision with a proven error bound, and retry with
+more precision when that bound straddles a rounding boundary.  ``libmp``
+takes the precision as an argument, so no global mpmath state is touched and
+the functions are thread-safe.  Both loops terminate because a rounding
+boundary (a float64 or a short decimal) is rational while ``log(q)`` for
+rational ``q != 1`` and ``e**log`` for ``log != 0`` are transcendental.
+
+Non-canonical pairs are read leniently: a nan log is nan whatever the sign,
+``sign == 0`` or ``log == -inf`` is zero, and ``log == inf`` with a nonzero
+sign is an infinity.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from decimal import Decimal
+
+from mpmath import libmp
+
+__all__ = [
+    "decimal_digits",
+    "format_html",
+    "format_latex",
+    "format_pretty",
+    "format_repr_argument",
+    "format_spec",
+    "format_str",
+    "log_of_fraction",
+    "log_of_int",
+    "parse_decimal",
+    "shortest_digits",
+]
+
+_GUARD_BITS = 64
+_BITS_PER_DIGIT = math.log2(10)
+_LOG10_2 = math.log10(2)
+# 10**_MAX_DIGITS digits cost seconds of mpmath time; beyond that, formatting
+# (e.g. 'f' of 1e300000) is refused rather than left to run for minutes.
+_MAX_DIGITS = 100_000
+# A decade beyond this has |log| > 2.3e308, past the largest float64.
+_MAX_DECADE = 10**308
+# _shortest derives its 1..30-digit candidates from one rounding this
+# long; see _shortest.
+_REFERENCE_DIGITS = 40
+# str() shows at most as many digits as a float's repr; repr() may show more,
+# since a small |log| pins the value down to more than 17 digits (log = 0.001
+# needs about 20), but beyond this it falls back to LogFloat.from_log.
+_STR_DIGITS = 17
+_REPR_DIGITS = 30
+
+_SPECIAL = re.compile(r"([-+]?)(inf|infinity|nan)", re.IGNORECASE)
+# decimal.Decimal's grammar, applied after removing underscores as Decimal
+# does; \d is Unicode-aware, like Decimal.
+_FINITE = re.compile(r"([-+]?)(?=\d|\.\d)(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d+))?")
+_SPEC = re.compile(
+    r"(?:(?P<fill>.)?(?P<align>[<>=^]))?(?P<sign>[-+ ])?(?P<z>z)?(?P<alt>\#)?"
+    r"(?P<zero>0)?(?P<width>\d+)?(?P<grouping>[,_])?(?:\.(?P<precision>\d+))?"
+    r"(?P<type>.)?",
+    re.DOTALL,
+)
+_ROUND_NEAREST = libmp.round_nearest
+_ROUND_FLOOR = libmp.round_floor
+
+
+# ---------------------------------------------------------------------------
+# exact helpers
+
+
+def _int_from_digits(digits: str) -> int:
+    # int(str) refuses more than sys.get_int_max_str_digits() digits; Decimal
+    # has no such limit and also reads non-ASCII decimal digits.
+    return int(Decimal(digits))
+
+
+def _digits_of_int(n: int) -> str:
+    # str(int) has the same digit limit as int(str); str(Decimal) does not.
+    return str(n) if n.bit_length() < 10_000 else str(Decimal(n))
+
+
+def _bracket(y: tuple, rel_exp: int) -> tuple[int, int, int]:
+    """Integers lo, hi, e with lo * 2**e <= |y| * (1 -+ 2**rel_exp) <= hi * 2**e."""
+    _, man, exp, bc = y
+    # mpf mantissas drop trailing zero bits; widen so the error is resolvable.
+    pad = max(0, 2 - rel_exp - bc)
+    man = int(man) << pad
+    err = (man >> -rel_exp) + 1
+    return man - err, man + err, exp - pad
+
+
+def _exact_to_float(man: int, exp: int) -> float:
+    """man * 2**exp (man >= 0) rounded to nearest float64; inf on overflow."""
+    try:
+        # int -> float and int / int are correctly rounded, subnormals included.
+        return float(man << exp) if exp >= 0 else man / (1 << -exp)
+    except OverflowError:
+        return math.inf
+
+
+def _round_half_up(man: int, exp: int) -> int:
+    """floor(man * 2**exp + 1/2)."""
+    if exp >= 0:
+        return man << exp
+    return (man + (1 << (-exp - 1))) >> -exp
+
+
+# ---------------------------------------------------------------------------
+# core: correctly rounded log of a positive rational times a power of ten
+
+
+def _log_of_ratio(num: int, den: int, exp10: int) -> float:
+    """Correctly rounded ``ln(num * 10**exp10 / den)`` for positive ``num, den``."""
+    decade = exp10 + math.floor((num.bit_length() - den.bit_length()) * _LOG10_2)
+    if abs(decade) > _MAX_DECADE:
+        return math.inf if decade > 0 else -math.inf
+    # Write the value as (a / b) * 10**decade with a / b in [10**-0.5, 10**0.5):
+    # then log(a / b) and decade * ln(10) cannot cancel unless decade == 0.
+    while True:
+        shift = exp10 - decade
+        a = num * 10**shift if shift > 0 else num
+        b = den * 10**-shift if shift < 0 else den
+        if 10 * a * a < b * b:
+            decade -= 1
+        elif a * a >= 10 * b * b:
+            decade += 1
+        else:
+            break
+    if decade == 0 and a == b:
+        return 0.0
+    prec = 53 + _GUARD_BITS
+    while True:
+        if decade == 0:
+            # log(a / b) ~ (a - b) / b: the input needs as many extra bits as
+            # the cancellation loses (mpf_log itself compensates internally).
+            cancel = max(0, b.bit_length() - abs(a - b).bit_length())
+            ratio = libmp.from_rational(a, b, prec + cancel + 8, _ROUND_NEAREST)
+            y = libmp.mpf_log(ratio, prec, _ROUND_NEAREST)
+        else:
+            ratio = libmp.from_rational(a, b, prec, _ROUND_NEAREST)
+            shifted = libmp.mpf_mul(
+                libmp.from_int(decade, prec, _ROUND_NEAREST),
+                libmp.mpf_ln10(prec, _ROUND_NEAREST),
+                prec,
+                _ROUND_NEAREST,
+            )
+            y = libmp.mpf_add(
+                libmp.mpf_log(ratio, prec, _ROUND_NEAREST), shifted, prec, _ROUND_NEAREST
+            )
+        # Both branches are within 16 ulps at prec (relative to |y|): the
+        # operands are well separated in the second, and the input carries
+        # the cancelled bits in the first.
+        lo, hi, e = _bracket(y, 4 - prec)
+        low, high = _exact_to_float(lo, e), _exact_to_float(hi, e)
+        if low == high:
+            return -low if y[0] else low
+        prec *= 2
+
+
+def _signed_log(num: int, den: int, exp10: int) -> tuple[float, int]:
+    """(log, sign) of ``num * 10**exp10 / den`` for ``den > 0``, canonical."""
+    if num == 0:
+        return -math.inf, 0
+    log = _log_of_ratio(abs(num), den, exp10)
+    if log == -math.inf:
+        # |value| < e**-1.8e308: the log underflows, so the number is zero.
+        return -math.inf, 0
+    return log, (1 if num > 0 else -1)
+
+
+# ---------------------------------------------------------------------------
+# core: correctly rounded decimal digits of e**log
+
+
+def _decade(x: tuple, mag: int) -> int:
+    """floor(log10(e**x)) for the exact finite nonzero mpf ``x``; |x| < 2**mag, mag >= 2."""
+    guard = _GUARD_BITS
+    while True:
+        prec = mag + guard
+        ln10 = libmp.mpf_ln10(prec, _ROUND_NEAREST)
+        e10 = int(libmp.to_int(libmp.mpf_div(x, ln10, prec, _ROUND_FLOOR), _ROUND_FLOOR))
+        frac = _reduce(x, e10, prec)
+        if libmp.mpf_sign(frac) < 0:
+            e10 -= 1
+            frac = libmp.mpf_add(frac, ln10, prec, _ROUND_NEAREST)
+        elif libmp.mpf_ge(frac, ln10):
+            e10 += 1
+            frac = libmp.mpf_sub(frac, ln10, prec, _ROUND_NEAREST)
+        # frac = x - e10*ln10 is off by at most 2**(mag + 3 - prec); accept
+        # e10 once frac is that far (twice, for the comparisons' own
+        # rounding) inside [0, ln10).
+        tol = libmp.from_man_exp(1, mag + 4 - prec)
+        if libmp.mpf_gt(frac, tol) and libmp.mpf_lt(
+            libmp.mpf_add(frac, tol, prec, _ROUND_NEAREST), ln10
+        ):
+            return e10
+        guard *= 2
+
+
+def _reduce(x: tuple, e10: int, prec: int) -> tuple:
+    """x - e10 * ln(10) at precision prec."""
+    ln10 = libmp.mpf_ln10(prec, _ROUND_NEAREST)
+    return libmp.mpf_sub(
+        x, libmp.mpf_mul(libmp.from_int(e10), ln10, prec, _ROUND_NEAREST), prec, _ROUND_NEAREST
+    )
+
+
+def _round_decimal(
+    log: float, *, digits: int | None = None, quantum: int | None = None
+) -> tuple[int, int]:
+    """Round ``e**log`` (finite ``log``) to nearest on a decimal grid.
+
+    Returns ``(d, q)`` with ``d * 10**q`` the nearest multiple of ``10**q``,
+    where ``q = E - digits + 1`` for ``E = floor(log10(e**log))`` (then
+    ``d`` has ``digits`` digits, or is ``10**digits`` after a carry), or
+    ``q = quantum`` (then ``d`` may be 0).
+    """
+    x = libmp.from_float(log)
+    mag = max(math.frexp(abs(log))[1], 2)
+    e10 = _decade(x, mag) if log else 0
+    q = e10 - digits + 1 if digits is not None else quantum
+    n = e10 - q + 1  # significant digits kept
+    if n > _MAX_DIGITS:
+        raise OverflowError(f"the result would need {n} digits (the limit is {_MAX_DIGITS})")
+    if n < 0:
+        # e**log < 10**(e10 + 1) <= 10**(q - 1): less than a tenth of 10**q
+        return 0, q
+    if not log:
+        # e**0 == 1 exactly, the one rational value
+        return 10**-q if q <= 0 else 0, q
+    guard = _GUARD_BITS
+    while True:
+        prec = mag + guard + math.ceil(n * _BITS_PER_DIGIT) + 8
+        # The reduced argument is off by at most 2**(mag + 3 - prec) (see
+        # _decade), so with exp's and the product's rounding the result is
+        # within 2**(mag + 4 - prec) relative; bracket twice that.
+        scaled = libmp.mpf_exp(_reduce(x, e10, prec), prec, _ROUND_NEAREST)
+        if n >= 1:
+            scaled = libmp.mpf_mul(scaled, libmp.from_int(10 ** (n - 1)), prec, _ROUND_NEAREST)
+        else:
+            scaled = libmp.mpf_div(scaled, libmp.from_int(10), prec, _ROUND_NEAREST)
+        lo, hi, e = _bracket(scaled, mag + 5 - prec)
+        d = _round_half_up(lo, e)
+        if d == _round_half_up(hi, e):
+            return d, q
+        guard *= 2
+
+
+def _shortest(log: float, max_digits: int = _STR_DIGITS) -> tuple[int, int] | None:
+    """The shortest ``d * 10**q`` (at most ``max_digits``) that parses back to ``log``."""
+    # The values whose correctly rounded log is `log` form an interval
+    # around c = e**log.  So if some n-digit decimal round-trips, the nearest
+    # n-digit decimal to c does, or its neighbour on the other side of c.
+    # All roundings are read off one 40-digit rounding; that double rounding
+    # is only wrong when the cut-off tail is exactly a half, redone exactly.
+    ref, ref_q = _round_decimal(log, digits=_REFERENCE_DIGITS)
+    for n in range(1, max_digits + 1):
+        unit = 10 ** (_REFERENCE_DIGITS - n)
+        q = ref_q + _REFERENCE_DIGITS - n
+        d, rem = divmod(ref, unit)
+        if 2 * rem == unit:
+            d, q = _round_decimal(log, digits=n)
+        elif 2 * rem > unit:
+            d += 1
+        if _log_of_ratio(d, 1, q) == log:
+            return d, q
+        # When ref == d * unit, c is within 1e-39 relative of d and the
+        # round-trip interval is too narrow to reach the next neighbour.
+        if d * unit != ref:
+            other = d - 1 if d * unit > ref else d + 1
+            if _log_of_ratio(other, 1, q) == log:
+                return other, q
+    return None
+
+
+# ---------------------------------------------------------------------------
+# float-style layout (CPython's format_float_short and number padding)
+
+
+def _classify(log: float, sign: int) -> tuple[str, float, int]:
+    log = float(log)
+    if sign not in (-1, 0, 1):
+        raise ValueError(f"sign must be -1, 0 or 1, not {sign!r}")
+    if math.isnan(log):
+        return "nan", log, 1
+    if sign == 0 or log == -math.inf:
+        return "zero", -math.inf, 0
+    if log == math.inf:
+        return "inf", log, int(sign)
+    return "finite", log, int(sign)
+
+
+def _digits_decpt(d: int, q: int) -> tuple[str, int]:
+    """Significant digits (no trailing zeros) and decimal-point position of d*10**q."""
+    text = _digits_of_int(d)
+    return text.rstrip("0"), len(text) + q
+
+
+def _layout(
+    digits: str, decpt: int, mode: str, precision: int, alt: bool, add_dot_0: bool
+) -> str:
+    """Unsigned body of a float format, from CPython's format_float_short.
+
+    ``digits`` has no trailing zeros and the value is ``0.digits * 10**decpt``;
+    ``mode`` is 'e' (``precision`` = significant digits), 'f', 'g' or 'r'.
+    """
+    ndigits = len(digits)
+    use_exp = False
+    end = ndigits
+    if mode == "e":
+        use_exp = True
+        end = precision
+    elif mode == "f":
+        end = decpt + precision
+    elif mode == "g":
+        use_exp = decpt <= -4 or decpt > (precision - 1 if add_dot_0 else precision)
+        if alt:
+            end = precision
+    else:
+        use_exp = decpt <= -4 or decpt > 16
+    exponent = decpt - 1
+    if use_exp:
+        decpt = 1
+    end = max(end, decpt + 1 if add_dot_0 and not use_exp else decpt)
+    if decpt <= 0:
+        body = "0." + "0" * -decpt + digits
+    elif decpt <= ndigits:
+        body = digits[:decpt] + "." + digits[decpt:]
+    else:
+        body = digits + "0" * (decpt - ndigits) + "."
+    body += "0" * (end - max(ndigits, decpt))
+    if body.endswith(".") and not alt:
+        body = body[:-1]
+    if use_exp:
+        body += f"e{exponent:+03d}"
+    return body
+
+
+def _repr_digits(log: float, max_digits: int) -> tuple[str, int, bool]:
+    """Digits, decimal point and round-trip flag: shortest, else ``max_digits`` digits."""
+    found = _shortest(log, max_digits)
+    if found is None:
+        return (*_digits_decpt(*_round_decimal(log, digits=max_digits)), False)
+    return (*_digits_decpt(*found), True)
+
+
+def _str_and_exactness(log: float, sign: int, max_digits: int = _STR_DIGITS) -> tuple[str, bool]:
+    kind, log, sign = _classify(log, sign)
+    if kind == "nan":
+        return "nan", True
+    if kind == "inf":
+        return ("-inf" if sign < 0 else "inf"), True
+    if kind == "zero":
+        return "0.0", True
+    digits, decpt, exact = _repr_digits(log, max_digits)
+    body = _layout(digits, decpt, "r", 0, alt=False, add_dot_0=True)
+    return ("-" + body if sign < 0 else body), exact
+
+
+def _group(digits: str, separator: str, min_width: int) -> str:
+    """CPython's _PyUnicode_InsertThousandsGrouping with groups of three.
+
+    Zero-pads ``digits`` on the left to at least ``min_width`` characters,
+    separators included, never starting with a separator.
+    """
+    if not digits:
+        return ""
+    if not separator:
+        return digits.rjust(max(min_width, 1), "0")
+    groups = []
+    remaining = len(digits)
+    while True:
+        length = min(3, max(remaining, min_width, 1))
+        taken = min(remaining, length)
+        groups.append("0" * (length - taken) + digits[remaining - taken : remaining])
+        remaining -= taken
+        min_width -= length
+        if remaining <= 0 and min_width <= 0:
+            break
+        min_width -= len(separator)
+    return separator.join(reversed(groups))
+
+
+# ---------------------------------------------------------------------------
+# parsing
+
+
+def parse_decimal(text: str) -> tuple[float, int]:
+    """Parse a decimal string into an exact ``(log, sign)`` pair.
+
+    Parameters
+    ----------
+    text : str
+        Anything ``decimal.Decimal(text.strip())`` accepts as a finite number
+        (underscores anywhere, non-ASCII decimal digits, exponents of any
+        size), or an infinity or nan spelled as ``float()`` accepts it
+        (``'inf'``, ``'-Infinity'``, ``'nan'``); surrounding whitespace is
+        ignored.
+
+    Returns
+    -------
+    tuple of (float, int)
+        ``log`` is the correctly rounded natural log of the exact absolute
+        value, ``sign`` is -1, 0 or 1.  Zero (also ``'-0.0'``) and values too
+        small for their log to be a float64 give ``(-inf, 0)``; values too
+        large give ``(inf, sign)``; nan gives ``(nan, 1)``.
+
+    Raises
+    ------
+    ValueError
+        If the string is not a number (nan payloads and ``'snan'`` included).
+    TypeError
+        If ``text`` is not a str.
+
+    Examples
+    --------
+    >>> parse_decimal("1e-5000")
+    (-11512.925464970229, 1)
+    >>> parse_decimal("-2.5")
+    (0.9162907318741551, -1)
+    >>> parse_decimal("0")
+    (-inf, 0)
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"expected a str, not {type(text).__name__}")
+    stripped = text.strip()
+    special = _SPECIAL.fullmatch(stripped)
+    if special:
+        if special[2].lower() == "nan":
+            return math.nan, 1
+        return math.inf, (-1 if special[1] == "-" else 1)
+    match = _FINITE.fullmatch(stripped.replace("_", ""))
+    if not match:
+        raise ValueError(f"could not convert string to LogFloat: {text!r}")
+    sign, whole, fraction, exponent = match.groups()
+    fraction = fraction or ""
+    num = _int_from_digits(whole + fraction)
+    exp10 = (_int_from_digits(exponent) if exponent else 0) - len(fraction)
+    return _signed_log(-num if sign == "-" else num, 1, exp10)
+
+
+def log_of_int(n: int) -> tuple[float, int]:
+    """The exact ``(log, sign)`` of an integer of any size.
+
+    Parameters
+    ----------
+    n : int
+        Any integer (anything with ``__index__``).
+
+    Returns
+    -------
+    tuple of (float, int)
+        The correctly rounded ``log|n|`` and the sign; ``(-inf, 0)`` for 0.
+
+    Examples
+    --------
+    >>> log_of_int(10**5000)
+    (11512.925464970229, 1)
+    >>> log_of_int(-1)
+    (0.0, -1)
+    """
+    return _signed_log(operator.index(n), 1, 0)
+
+
+def log_of_fraction(numerator: int, denominator: int) -> tuple[float, int]:
+    """The exact ``(log, sign)`` of ``numerator / denominator``.
+
+    Parameters
+    ----------
+    numerator, denominator : int
+        Integers of any size, e.g. from ``fractions.Fraction`` or
+        ``float.as_integer_ratio``.  (For a ``decimal.Decimal`` with a huge
+        exponent, ``parse_decimal(str(d))`` avoids forming ``10**exponent``.)
+
+    Returns
+    -------
+    tuple of (float, int)
+        The correctly rounded log of the absolute value, and the sign.
+
+    Raises
+    ------
+    ZeroDivisionError
+        If ``denominator`` is 0.
+
+    Examples
+    --------
+    >>> log_of_fraction(1, 3)
+    (-1.0986122886681098, 1)
+    >>> log_of_fraction(*(0.5).as_integer_ratio())
+    (-0.6931471805599453, 1)
+    """
+    numerator, denominator = operator.index(numerator), operator.index(denominator)
+    if denominator == 0:
+        raise ZeroDivisionError("log_of_fraction with a zero denominator")
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    return _signed_log(numerator, denominator, 0)
+
+
+# ---------------------------------------------------------------------------
+# digits
+
+
+def decimal_digits(log: float, sign: int, ndigits: int) -> tuple[int, str, int]:
+    """The value rounded to nearest to ``ndigits`` significant decimal digits.
+
+    Parameters
+    ----------
+    log, sign : float, int
+        A finite number as a ``(log, sign)`` pair (zero included).
+    ndigits : int
+        Number of significant digits, at least 1.
+
+    Returns
+    -------
+    tuple of (int, str, int)
+        ``(sign, digits, exponent)``: ``digits`` has exactly ``ndigits``
+        characters and the value is about ``sign * d.ddd * 10**exponent``.
+        Zero gives ``(0, '00...0', 0)``.
+
+    Raises
+    ------
+    ValueError
+        For inf and nan, or ``ndigits < 1``.
+    OverflowError
+        For more than 100000 digits.
+
+    Examples
+    --------
+    >>> decimal_digits(*parse_decimal("1.2345e-5000"), 3)
+    (1, '123', -5000)
+    >>> decimal_digits(*parse_decimal("-9.9996"), 4)
+    (-1, '1000', 1)
+    """
+    ndigits = operator.index(ndigits)
+    if ndigits < 1:
+        raise ValueError(f"ndigits must be at least 1, not {ndigits}")
+    kind, log, sign = _classify(log, sign)
+    if kind == "zero":
+        return 0, "0" * ndigits, 0
+    if kind != "finite":
+        raise ValueError(f"{kind} has no decimal digits")
+    d, q = _round_decimal(log, digits=ndigits)
+    if d == 10**ndigits:
+        d //= 10
+        q += 1
+    return sign, _digits_of_int(d), q + ndigits - 1
+
+
+def shortest_digits(log: float, sign: int) -> tuple[int, str, int] | None:
+    """The shortest decimal (at most 17 digits) that parses back exactly.
+
+    Parameters
+    ----------
+    log, sign : float, int
+        A finite number as a ``(log, sign)`` pair (zero included).
+
+    Returns
+    -------
+    tuple of (int, str, int) or None
+        ``(sign, digits, exponent)`` with no trailing zeros in ``digits``,
+        such that ``parse_decimal`` of ``sign * d.ddd * 10**exponent``
+        returns ``(log, sign)``; of the shortest such decimals, the nearest
+        to the value.  None when no decimal of at most 17 digits does: a
+        small ``|log|`` pins the value down to better than 17 digits.  That
+        never happens for ``|log| >= 0.5``, and happens for about 10% of
+        logs near 0.3, 40% near 0.1 and nearly all below 0.001 (values
+        within 0.1% of 1, e.g. ``log = 1e-300``).
+
+    Raises
+    ------
+    ValueError
+        For inf and nan.
+
+    Examples
+    --------
+    >>> shortest_digits(*parse_decimal("-1.5e-5000"))
+    (-1, '15', -5000)
+    >>> shortest_digits(1e-300, 1) is None
+    True
+    """
+    kind, log, sign = _classify(log, sign)
+    if kind == "zero":
+        return 0, "0", 0
+    if kind != "finite":
+        raise ValueError(f"{kind} has no decimal digits")
+    found = _shortest(log)
+    if found is None:
+        return None
+    digits, decpt = _digits_decpt(*found)
+    return sign, digits, decpt - 1
+
+
+# ---------------------------------------------------------------------------
+# formatting
+
+
+def format_str(log: float, sign: int) -> str:
+    """``str()`` of a number: the shortest decimal that parses back exactly.
+
+    Laid out like ``repr(float)``: positional for decimal exponents in
+    [-4, 16), else scientific with a signed exponent of at least two digits.
+    When no decimal of at most 17 digits round-trips, the value rounded to 17
+    significant digits (trailing zeros dropped), which then does not parse
+    back exactly (see :func:`shortest_digits` for when that happens).
+
+    Parameters
+    ----------
+    log, sign : float, int
+        The number as a ``(log, sign)`` pair.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_str(*parse_decimal("0.5"))
+    '0.5'
+    >>> format_str(*parse_decimal("-2.5e+300000"))
+    '-2.5e+300000'
+    >>> format_str(-math.inf, 0)
+    '0.0'
+    """
+    return _str_and_exactness(log, sign)[0]
+
+
+def format_repr_argument(log: float, sign: int) -> str | None:
+    """The string argument of an exact ``repr``, or None if none is short.
+
+    Contract for ``LogFloat.__repr__``: when this returns ``s`` (the shortest
+    decimal of at most 30 significant digits that parses back exactly; the
+    same text as :func:`format_str` whenever 17 digits suffice), the repr is
+    ``LogFloat(<repr of s>)``, e.g. ``LogFloat('1.23e-5000')``, and
+    ``parse_decimal(s) == (log, sign)``.  When it returns None (some values
+    with ``|log| < 0.5``, see :func:`shortest_digits`), the repr is
+    ``LogFloat.from_log(<repr of log>)``, with ``, sign=-1`` appended for
+    negative values.  Zero, inf and nan give ``'0.0'``, ``'inf'``,
+    ``'-inf'``, ``'nan'``.
+
+    Parameters
+    ----------
+    log, sign : float, int
+        The number as a ``(log, sign)`` pair.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> format_repr_argument(*parse_decimal("1.23e-5000"))
+    '1.23e-5000'
+    >>> format_repr_argument(1e-300, 1) is None
+    True
+    """
+    text, exact = _str_and_exactness(log, sign, _REPR_DIGITS)
+    return text if exact else None
+
+
+def _number_body(
+    log: float, sign: int, code: str, precision: int | None, alt: bool, no_neg_0: bool
+) -> tuple[bool, str]:
+    """(negative, unsigned body) of ``format(x, spec)`` without padding."""
+    kind, log, sign = _classify(log, sign)
+    add_dot_0 = False
+    if code == "":
+        add_dot_0 = True
+        mode = "r" if precision is None else "g"
+    else:
+        mode = "f" if code == "%" else code.lower()
+    if precision is None:
+        precision = 6
+    if mode == "g":
+        precision = max(precision, 1)
+    if mode == "e":
+        precision += 1
+    negative = sign < 0
+    if kind in ("nan", "inf"):
+        body = kind
+    else:
+        if kind == "zero":
+            digits, decpt = "0", 1
+        elif mode == "r":
+            digits, decpt, _ = _repr_digits(log, _STR_DIGITS)
+        elif mode == "f":
+            # '%' is 'f' of 100 * x: same digits, decimal point two places on.
+            shift = 2 if code == "%" else 0
+            d, q = _round_decimal(log, quantum=-precision - shift)
+            if d:
+                digits, decpt = _digits_decpt(d, q + shift)
+            else:
+                # dtoa's answer for a value that rounds to zero; _layout
+                # turns it into "0.000", and 'z' drops the sign.
+                digits, decpt = "", -precision
+        else:
+            digits, decpt = _digits_decpt(*_round_decimal(log, digits=precision))
+        body = _layout(digits, decpt, mode, precision, alt, add_dot_0)
+        if no_neg_0 and not digits.strip("0"):
+            negative = False
+    if code in ("E", "F", "G"):
+        body = body.upper()
+    if code == "%":
+        body += "%"
+    return negative, body
+
+
+def format_spec(log: float, sign: int, spec: str) -> str:
+    """``format(x, spec)`` with float's format-spec mini-language, beyond float range.
+
+    Supports fill, align (``<``, ``>``, ``^``, ``=``), sign (``+``, ``-``,
+    space), ``z``, ``#``, ``0``, width, grouping (``,`` ``_``), precision and
+    the types ``e E f F g G %`` and none (``''``: like ``str`` without a
+    precision, like float's ``''`` with one).  Every digit is correctly
+    rounded from the exact value, and the layout is float's, so in float
+    range the result equals ``format(float_value, spec)`` up to the value's
+    own last-bit difference; outside it exponents simply grow
+    (``'1.000e-5000'``).
+
+    Parameters
+    ----------
+    log, sign : float, int
+        The number as a ``(log, sign)`` pair.
+    spec : str
+        The format spec.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For an invalid spec or an unsupported type (such as ``'n'``, ``'d'``).
+    OverflowError
+        When the result would need more than 100000 digits (e.g. ``'f'`` of
+        ``1e300000``).
+
+    Examples
+    --------
+    >>> format_spec(*parse_decimal("1e-5000"), ".3e")
+    '1.000e-5000'
+    >>> format_spec(*parse_decimal("-1234567.891"), "_.2f")
+    '-1_234_567.89'
+    >>> format_spec(*parse_decimal("2.5e300000"), ">12.3g")
+    ' 2.5e+300000'
+    """
+    match = _SPEC.fullmatch(spec)
+    if not match:
+        raise ValueError(f"Invalid format specifier {spec!r} for LogFloat")
+    code = match["type"] or ""
+    if code not in ("", "e", "E", "f", "F", "g", "G", "%"):
+        raise ValueError(f"Unknown format code {code!r} for LogFloat")
+    fill, align = match["fill"], match["align"]
+    if match["zero"] and fill is None:
+        fill = "0"
+        align = align or "="
+    fill = fill or " "
+    align = align or ">"
+    width = int(match["width"] or 0)
+    precision = None if match["precision"] is None else int(match["precision"])
+    negative, body = _number_body(
+        log, sign, code, precision, alt=bool(match["alt"]), no_neg_0=bool(match["z"])
+    )
+    if negative:
+        sign_text = "-"
+    else:
+        sign_text = {"+": "+", " ": " "}.get(match["sign"], "")
+    lead = len(body) - len(body.lstrip("0123456789"))
+    rest = body[lead:]
+    min_width = width - len(sign_text) - len(rest) if fill == "0" and align == "=" else 0
+    digits = _group(body[:lead], match["grouping"] or "", min_width)
+    padding = fill * max(0, width - len(sign_text) - len(digits) - len(rest))
+    if align == "<":
+        return sign_text + digits + rest + padding
+    if align == ">":
+        return padding + sign_text + digits + rest
+    if align == "=":
+        return sign_text + padding + digits + rest
+    half = len(padding) // 2
+    return padding[:half] + sign_text + digits + rest + padding[half:]
+
+
+def _display_parts(log: float, sign: int, ndigits: int) -> tuple[str, str, int | None]:
+    """(kind, mantissa text with sign, exponent or None for positional)."""
+    kind, log, sign = _classify(log, sign)
+    if kind != "finite":
+        return kind, "-" if sign < 0 else "", None
+    sign, digits, exponent = decimal_digits(log, sign, ndigits)
+    digits = digits.rstrip("0")
+    prefix = "-" if sign < 0 else ""
+    if -4 <= exponent < 6:
+        # float's 'g' lays these out positionally, without trailing zeros.
+        return kind, prefix + _layout(digits, exponent + 1, "g", 6, False, False), None
+    mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return kind, prefix + mantissa, exponent
+
+
+def format_latex(log: float, sign: int, ndigits: int = 3) -> str:
+    r"""LaTeX for IPython's ``_repr_latex_`` (the caller wraps it in ``$...$``).
+
+    Parameters
+    ----------
+    log, sign : float, int
+        The number as a ``(log, sign)`` pair.
+    ndigits : int, optional
+        Significant digits (trailing zeros dropped), default 3.
+
+    Returns
+    -------
+    str
+        ``'1.23 \times 10^{-5000}'``, or a positional number such as
+        ``'0.25'`` when the decimal exponent is in [-4, 6); ``'0'``,
+        ``'\infty'``, ``'-\infty'``, ``'\mathrm{nan}'`` for the special values.
+
+    Examples
+    --------
+    >>> format_latex(*parse_decimal("1.2345e-5000"))
+    '1.23 \\times 10^{-5000}'
+    >>> format_latex(*parse_decimal("0.25"))
+    '0.25'
+    """
+    kind, mantissa, exponent = _display_parts(log, sign, ndigits)
+    special = {"zero": "0", "inf": mantissa + r"\infty", "nan": r"\mathrm{nan}"}
+    if kind in special:
+        return special[kind]
+    return mantissa if exponent is None else f"{mantissa} \\times 10^{{{exponent}}}"
+
+
+def format_pretty(log: float, sign: int, ndigits: int = 3) -> str:
+    """Plain text for IPython's pretty printer.
+
+    Parameters
+    ----------
+    log, sign : float, int
+        The number as a ``(log, sign)`` pair.
+    ndigits : int, optional
+        Significant digits (trailing zeros dropped), default 3.
+
+    Returns
+    -------
+    str
+        ``'1.23 × 10^-5000'``, or a positional number such as ``'0.25'`` when
+        the decimal exponent is in [-4, 6); ``'0'``, ``'inf'``, ``'-inf'``,
+        ``'nan'`` for the special values.
+
+    Examples
+    --------
+    >>> format_pretty(*parse_decimal("-1.2345e+5000"))
+    '-1.23 × 10^5000'
+    >>> format_pretty(*parse_decimal("123456"), 2)
+    '120000'
+    """
+    kind, mantissa, exponent = _display_parts(log, sign, ndigits)
+    special = {"zero": "0", "inf": mantissa + "inf", "nan": "nan"}
+    if kind in special:
+        return special[kind]
+    return mantissa if exponent is None else f"{mantissa} × 10^{exponent}"
+
+
+def format_html(log: float, sign: int, ndigits: int = 3) -> str:
+    """HTML for IPython's ``_repr_html_``.
+
+    Parameters
+    ----------
+    log, sign : float, int
+        The number as a ``(log, sign)`` pair.
+    ndigits : int, optional
+        Significant digits (trailing zeros dropped), default 3.
+
+    Returns
+    -------
+    str
+        ``'1.23 &times; 10<sup>-5000</sup>'``, or a positional number such as
+        ``'0.25'`` when the decimal exponent is in [-4, 6); ``'0'``,
+        ``'inf'``, ``'-inf'``, ``'nan'`` for the special values.
+
+    Examples
+    --------
+    >>> format_html(*parse_decimal("1.2345e-5000"))
+    '1.23 &times; 10<sup>-5000</sup>'
+    """
+    kind, mantissa, exponent = _display_parts(log, sign, ndigits)
+    special = {"zero": "0", "inf": mantissa + "inf", "nan": "nan"}
+    if kind in special:
+        return special[kind]
+    return mantissa if exponent is None else f"{mantissa} &times; 10<sup>{exponent}</sup>"
