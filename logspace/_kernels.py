@@ -430,8 +430,12 @@ def _weighted_logsumexp(
 ) -> Any:
     """logsumexp with weights: shift by the largest a_k whose weight is not 0.
 
-    The sum is b_k (1 + q) with q = (sum over i != k of b_i exp(a_i - a_k)) / b_k,
-    so its log is a_k + log|b_k| + log|1 + q|, with log1p(q) where q > -1.
+    The sum is b_k exp(a_k) (1 + q) with q = (sum over i != k of
+    b_i exp(a_i - a_k)) / b_k, and its log is a_k + log|b_k| + log1p(q) while
+    q > -1/2. Closer to -1 the weights cancel, so terms within log 2 of the
+    maximum are split as b_i + b_i expm1(a_i - a_k): their weights are added
+    first (exactly, for weights such as +-1) and only the small expm1 parts
+    carry rounding error, as in logsubexp.
     """
     dtype = _result_dtype(x, w)
     x, w = np.broadcast_arrays(_wide(x), _wide(w))
@@ -442,29 +446,51 @@ def _weighted_logsumexp(
         res = np.full(kept_shape, -np.inf)
         sign = np.zeros(kept_shape)
     else:
-        k = np.argmax(x2, axis=-1, keepdims=True)
-        amax = np.take_along_axis(x2, k, axis=-1)
-        wk = np.take_along_axis(w2, k, axis=-1)
-        shift = np.where(np.isfinite(amax), amax, 0.0)
-        with np.errstate(all="ignore"):
-            t = w2 * np.exp(x2 - shift)
-            np.put_along_axis(t, k, 0.0, axis=-1)
-            q = t.sum(axis=-1, keepdims=True) / wk
-            above = q > -1.0
-            log_rest = np.where(above, np.log1p(q), np.log(-1.0 - q))
-            res = amax + np.log(np.abs(wk)) + log_rest
-            sign = np.sign(wk) * np.where(above, 1.0, np.where(q == -1.0, 0.0, -1.0))
-        empty = amax == -np.inf
-        res = np.where(empty, -np.inf, res)[..., 0]
-        sign = np.where(empty, 0.0, sign)[..., 0]
-        sign[np.isnan(res)] = np.nan
-        res[res == -np.inf] = -np.inf  # normalise a signed zero sum
-        sign[res == -np.inf] = 0.0
+        res, sign = _weighted_lse_rows(x2, w2)
     shape = keepdims_shape if keepdims else kept_shape
     res, sign = res.reshape(shape), sign.reshape(shape)
     if return_sign:
         return _finish(res, dtype), _finish(sign, dtype)
     return _finish(np.where(sign < 0, np.nan, res), dtype)
+
+
+def _weighted_lse_rows(
+    x: NDArray[np.float64], w: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(log|sum|, sign) of sum(w exp(x)) along the last (non-empty) axis."""
+    k = np.argmax(x, axis=-1, keepdims=True)
+    amax = np.take_along_axis(x, k, axis=-1)
+    wk = np.take_along_axis(w, k, axis=-1)
+    with np.errstate(all="ignore"):
+        d = x - np.where(np.isfinite(amax), amax, 0.0)
+        near = d > -_LOG2
+        np.put_along_axis(near, k, False, axis=-1)
+        far_terms = np.where(near, 0.0, w * np.exp(d))
+        np.put_along_axis(far_terms, k, 0.0, axis=-1)
+        near_weights = np.where(near, w, 0.0).sum(axis=-1, keepdims=True)
+        small = far_terms.sum(axis=-1, keepdims=True) + np.where(near, w * np.expm1(d), 0.0).sum(axis=-1, keepdims=True)
+        q = (near_weights + small) / wk
+        cancelling = q <= -0.5
+        total = (wk + near_weights) + small  # the sum over exp(a_k), for the cancelling case
+        res = amax + np.where(cancelling, np.log(np.abs(total)), np.log(np.abs(wk)) + np.log1p(q))
+        sign = np.where(cancelling, np.sign(total), np.sign(wk))
+        # Terms that are +inf: the sum is inf with their sign, or nan if they
+        # have both signs (inf - inf). 0 * inf (a weight of inf on a zero) is nan.
+        infinite = x == np.inf
+        pos_inf = np.any(infinite & (w > 0), axis=-1, keepdims=True)
+        neg_inf = np.any(infinite & (w < 0), axis=-1, keepdims=True)
+        res = np.where(pos_inf | neg_inf, np.inf, res)
+        sign = np.where(pos_inf, 1.0, np.where(neg_inf, -1.0, sign))
+        undefined = (pos_inf & neg_inf) | np.any(
+            np.isnan(x) | np.isnan(w) | (np.isinf(w) & (x == -np.inf) & (w != 0)), axis=-1, keepdims=True
+        )
+        res = np.where(undefined, np.nan, res)[..., 0]
+        sign = np.where(undefined, np.nan, sign)[..., 0]
+        zero = amax[..., 0] == -np.inf
+        res = np.where(zero & ~undefined[..., 0], -np.inf, res)
+        sign = np.where(zero & ~undefined[..., 0], 0.0, sign)
+        sign = np.where(res == -np.inf, 0.0, sign)
+    return res, sign
 
 
 def logcumsumexp(a: ArrayLike, axis: int | None = None) -> Any:
