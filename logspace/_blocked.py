@@ -75,3 +75,50 @@ def logaddexp(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.floa
             n = flat_out[part].shape[0]
             _logaddexp_into(flat_x[part], flat_y[part], flat_out[part], scratch[:n])
     return out
+
+
+def shifted_sum_leading(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(max, sum of exp(x - max) but one maximum) reduced over axis 0.
+
+    For a reduction over an axis that is not the last in memory: chunks of a
+    few rows are exponentiated in one scratch buffer, so nothing of the
+    input's size is allocated. numpy adds rows one after another when it
+    sums over axis 0, so each chunk holds only a few rows and the chunk sums
+    are combined pairwise (a binary counter of partial sums), which keeps the
+    error growth logarithmic in the number of rows. Ties with the maximum
+    are counted: m of them contribute m - 1 exact ones.
+    """
+    n = x.shape[0]
+    rest = x.shape[1:]
+    amax = x.max(axis=0)
+    shift = np.where(np.isfinite(amax), amax, 0.0)
+    width = max(1, math.prod(rest))
+    rows = max(1, min(8, BLOCK // width))
+    scratch = np.empty((rows,) + rest)
+    ties = np.zeros(rest)
+    levels: list[NDArray[np.float64] | None] = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, n, rows):
+            block = x[start : start + rows]
+            buf = scratch[: block.shape[0]]
+            np.subtract(block, shift, out=buf)
+            np.exp(buf, out=buf)
+            at_max = block == amax
+            np.copyto(buf, 0.0, where=at_max)
+            ties += np.count_nonzero(at_max, axis=0)
+            partial = buf.sum(axis=0)
+            for level in range(len(levels) + 1):
+                if level == len(levels):
+                    levels.append(partial)
+                    break
+                held = levels[level]
+                if held is None:
+                    levels[level] = partial
+                    break
+                partial += held
+                levels[level] = None
+    total = np.zeros(rest)
+    for held in levels:
+        if held is not None:
+            total += held
+    return amax, total + np.maximum(ties - 1.0, 0.0)

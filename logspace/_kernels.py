@@ -46,6 +46,9 @@ _LOG2 = math.log(2.0)
 # A shifted product below this is an underflowed or subnormal sum: its log has
 # lost relative accuracy, so logmatmulexp recomputes the entry exactly.
 _MATMUL_TRUST = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
+# Reductions over a leading axis stream rows when each row has at least this
+# many elements; narrower arrays are cheaper to transpose into a copy.
+_WIDE_ENOUGH_TO_STREAM = 256
 # Scratch memory, in elements, that one exact log-matmul chunk may use.
 _EXACT_CHUNK = 1 << 21
 
@@ -406,12 +409,16 @@ def logsumexp(
     if b is not None:
         return _weighted_logsumexp(x, _as_logs(b, "logsumexp"), axis, keepdims, return_sign)
     dtype = _result_dtype(x)
-    _, kept_shape, keepdims_shape = _reduction_layout(x.shape, axis)
-    x2 = _wide(_reduced_last(x, axis))
-    if x2.shape[-1] == 0:
+    order, kept_shape, keepdims_shape = _reduction_layout(x.shape, axis)
+    reduced = order[len(kept_shape) :]
+    if x.size == 0:
         res = np.full(kept_shape, -np.inf)
+    elif len(reduced) == 1 and reduced[0] != x.ndim - 1 and x.size // x.shape[reduced[0]] >= _WIDE_ENOUGH_TO_STREAM:
+        # Reducing a leading axis of a wide array: stream rows, no transposed copy.
+        amax, s = _blocked.shifted_sum_leading(_wide(np.moveaxis(x, reduced[0], 0)))
+        res = amax + np.log1p(s)
     else:
-        amax, s = _shifted_sum(x2)
+        amax, s = _shifted_sum(_wide(_reduced_last(x, axis)))
         res = (amax + np.log1p(s))[..., 0]
     res = res.reshape(keepdims_shape if keepdims else kept_shape)
     if return_sign:
