@@ -331,3 +331,26 @@ def test_scalar_twins_follow_math_domain_errors():
         scalar.log1mexp(0.0)
     assert scalar.logsubexp(2.0, 2.0) == -inf
     assert np.isnan(scalar.logsubexp(inf, inf))
+
+
+def test_logsumexp_over_leading_axis_of_wide_array_streams_accurately():
+    # Wide enough (>= 256 per row) to take the streamed row-chunk path.
+    from logspace import testing
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(37, 300)) * 3
+    x[4, :10] = x[9, :10] = 50.0  # tied maxima
+    x[:, 10] = -inf  # all zero
+    x[3, 11] = inf
+    x[5, 12] = nan
+    x[0, 13], x[1:, 13] = 0.0, -40.0  # dominant term first
+    got = logspace.logsumexp(x, axis=0)
+    with np.errstate(invalid="ignore"):
+        expected = special.logsumexp(x, axis=0)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    finite = np.isfinite(expected)
+    np.testing.assert_array_equal(got[~finite & ~np.isnan(expected)], expected[~finite & ~np.isnan(expected)])
+    errors = testing.ulp_error(got[finite], testing.ref_logsumexp(x[:, finite], axis=0), metric="log")
+    assert errors.max() <= 2
+    three_d = rng.normal(size=(4, 20, 300))
+    np.testing.assert_allclose(logspace.logsumexp(three_d, axis=1), special.logsumexp(three_d, axis=1), rtol=1e-15)
