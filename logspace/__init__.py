@@ -21,11 +21,17 @@ from logspace._kernels import (
     logsumexp,
     softmax,
 )
+from logspace._scalar import LogFloat, fsum, isclose
+from logspace._array import LogArray
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "LogArray",
+    "LogFloat",
+    "fsum",
+    "isclose",
     "log1mexp",
     "log1pexp",
     "log_softmax",

@@ -38,6 +38,7 @@ __all__ = [
     "logcumsumexp",
     "logmatmulexp",
     "logsubexp",
+    "prepare_logmatmul",
     "logsumexp",
     "softmax",
 ]
@@ -613,7 +614,43 @@ def softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
 # ---------------------------------------------------------------------------
 
 
-def logmatmulexp(a: ArrayLike, b: ArrayLike) -> Any:
+def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The shifted exponentials of one operand of :func:`logmatmulexp`.
+
+    Returns ``(shift, exp(x - shift))`` where the shift is the maximum over
+    the contracted axis: rows for ``side="left"``, columns for
+    ``side="right"`` (non-finite maxima shift by 0). Pass the pair as
+    ``prepared_a``/``prepared_b`` to multiply by the same matrix many times
+    (an HMM recursion) without exponentiating it again; the caller is
+    responsible for the pair belonging to the operand it passes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.log(np.array([[0.9, 0.1], [0.2, 0.8]]))
+    >>> prepared = prepare_logmatmul(A, "right")
+    >>> alpha = np.log(np.array([0.5, 0.5]))
+    >>> np.exp(logmatmulexp(alpha, A, prepared_b=prepared))
+    array([0.55, 0.45])
+    """
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right', not {side!r}")
+    arr = _wide(_as_logs(x, "prepare_logmatmul"))
+    if arr.ndim == 1:
+        arr = arr[np.newaxis, :] if side == "left" else arr[:, np.newaxis]
+    with np.errstate(invalid="ignore"):
+        shift = arr.max(axis=-1 if side == "left" else -2, keepdims=True)
+        shift[~np.isfinite(shift)] = 0.0
+        return shift, np.exp(arr - shift)
+
+
+def logmatmulexp(
+    a: ArrayLike,
+    b: ArrayLike,
+    *,
+    prepared_a: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+    prepared_b: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+) -> Any:
     """log(exp(a) @ exp(b)) with numpy matmul's shape rules.
 
     Fast path: shift each row of ``a`` by its maximum m_i and each column of
@@ -624,6 +661,9 @@ def logmatmulexp(a: ArrayLike, b: ArrayLike) -> Any:
     the whole product is computed exactly. Entries whose terms are all
     -inf are -inf exactly. Absolute error per entry <= (k + 2)u +
     2u(|m_i| + |n_j|) + 1 ulp.
+
+    ``prepared_a``/``prepared_b`` (from :func:`prepare_logmatmul`) reuse the
+    shifted exponentials of an operand that does not change between calls.
 
     Examples
     --------
@@ -654,26 +694,57 @@ def logmatmulexp(a: ArrayLike, b: ArrayLike) -> Any:
             f"logmatmulexp: mismatch in its core dimension: a has {x.shape[-1]} columns "
             f"but b has {y.shape[-2]} rows (shapes {x.shape} and {y.shape})"
         )
-    out = _logmatmulexp_2d(x, y)
-    if vector_a:
-        out = out[..., 0, :]
+    out = None
+    if vector_a and y.ndim == 2 and not vector_b:
+        out = _log_vector_matrix(x[0], y, prepared_b)
+    if out is None:
+        out = _logmatmulexp_2d(x, y, prepared_a, prepared_b)
+        if vector_a:
+            out = out[..., 0, :]
     if vector_b:
         out = out[..., 0]
     return _finish(out, dtype)
 
 
-def _logmatmulexp_2d(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+def _log_vector_matrix(
+    x: NDArray[np.float64], y: NDArray[np.float64], prepared: tuple[NDArray[np.float64], NDArray[np.float64]] | None
+) -> NDArray[np.float64] | None:
+    """The common case of one finite vector times a matrix, with no flagged entry.
+
+    Returns None when the general path is needed (non-finite maximum, or an
+    entry that must be recomputed); this path does no more than it must, as
+    an HMM recursion calls it once per time step.
+    """
+    if x.shape[0] == 0:
+        return None
+    top = x.max()
+    if not -np.inf < top < np.inf:
+        return None
+    col_shift, exp_y = prepared if prepared is not None else prepare_logmatmul(y, "right")
+    product = np.exp(x - top) @ exp_y
+    if product.min() < _MATMUL_TRUST:
+        return None
+    out = np.log(product)
+    out += col_shift[0]
+    out += top
+    return out
+
+
+def _logmatmulexp_2d(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    prepared_x: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+    prepared_y: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
+) -> NDArray[np.float64]:
     batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
     x = np.broadcast_to(x, batch + x.shape[-2:])
     y = np.broadcast_to(y, batch + y.shape[-2:])
     if x.shape[-1] == 0:
         return np.full(batch + (x.shape[-2], y.shape[-1]), -np.inf)
+    row_max, exp_x = prepared_x if prepared_x is not None else prepare_logmatmul(x, "left")
+    col_max, exp_y = prepared_y if prepared_y is not None else prepare_logmatmul(y, "right")
     with np.errstate(all="ignore"):
-        row_max = x.max(axis=-1, keepdims=True)
-        col_max = y.max(axis=-2, keepdims=True)
-        row_max[~np.isfinite(row_max)] = 0.0
-        col_max[~np.isfinite(col_max)] = 0.0
-        product = np.matmul(np.exp(x - row_max), np.exp(y - col_max))
+        product = np.matmul(exp_x, exp_y)
         out = np.log(product) + row_max + col_max
     flagged = product < _MATMUL_TRUST
     if flagged.any():

@@ -15,12 +15,138 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-__all__ = ["log1mexp", "log1pexp", "logaddexp", "logsubexp", "logsumexp"]
+import numpy as np
+from mpmath import libmp
+
+__all__ = [
+    "exp_cr",
+    "log1mexp",
+    "log1pexp",
+    "log_cr",
+    "logaddexp",
+    "logsubexp",
+    "logsubexp_accurate",
+    "logsumexp",
+]
 
 _INF = math.inf
 _MINUS_LOG2 = -math.log(2.0)
 _log1p = math.log1p
 _exp = math.exp
+
+# log_cr and exp_cr first try numpy's long double (64-bit mantissa on x86,
+# 113 on quad platforms), whose log and exp are within a couple of its ulps:
+# that decides the float64 rounding unless the value lies within
+# _LD_TRUST (relative) of a float64 midpoint. Where long double is float64
+# (MSVC, Apple arm64) they always take the exact mpmath path.
+_LD = np.longdouble
+_LD_USABLE = np.finfo(_LD).nmant >= 63
+_LD_TRUST = 16.0 * float(np.finfo(_LD).eps)
+_ld_log = np.log
+_ld_exp = np.exp
+_ROUND_NEAREST = libmp.round_nearest
+# e**x for x above this overflows float64 (2**1024 * (1 - 2**-54) rounds up),
+# below _EXP_ZERO it rounds to 0.0 (under 2**-1075); in between the exact path
+# decides.
+_EXP_OVERFLOW = 709.7827128933841
+_EXP_ZERO = -745.1332191019412
+
+
+def _float_of(man: int, exp: int) -> float:
+    """man * 2**exp rounded to nearest float (subnormals included); inf past range."""
+    try:
+        # int -> float and int / int are correctly rounded in CPython.
+        return float(man << exp) if exp >= 0 else man / (1 << -exp)
+    except OverflowError:
+        return _INF
+
+
+def _mp_rounded(fn: object, x: float) -> float:
+    """``fn(x)`` (an mpmath ``libmp`` function) correctly rounded, by Ziv's strategy.
+
+    The libmp result at ``prec`` bits is within 2**(8 - prec) of the exact
+    value (relative); when both ends of that interval round to the same
+    float, so does the exact value. Transcendental results of float inputs
+    are never exactly on a rounding boundary, so the loop ends.
+    """
+    arg = libmp.from_float(x)
+    prec = 128
+    while True:
+        sign, man, exp, bc = fn(arg, prec, _ROUND_NEAREST)  # type: ignore[operator]
+        if not man:
+            return 0.0
+        pad = prec - bc
+        if pad > 0:  # mpf mantissas drop trailing zero bits
+            man <<= pad
+            exp -= pad
+        err = (man >> (prec - 8)) + 1
+        low, high = _float_of(man - err, exp), _float_of(man + err, exp)
+        if low == high:
+            return -low if sign else low
+        prec *= 2
+
+
+def _ld_decided(estimate: object) -> float | None:
+    """The float64 nearest to a long double estimate, if its error cannot matter."""
+    near = float(estimate)  # type: ignore[arg-type]
+    if near - near != 0.0:
+        return None
+    off = abs(float(estimate - _LD(near)))  # type: ignore[operator]
+    ulp = math.ulp(near)
+    if 0.5 * ulp - off > _LD_TRUST * abs(near):
+        return near
+    return None
+
+
+def log_cr(x: float) -> float:
+    """The correctly rounded natural log of a positive finite float.
+
+    ``math.log`` is within about 0.52 ulp, so it is one ulp off for a small
+    fraction of inputs. This decides the rounding from a long double estimate
+    (about 1 us) and falls back to mpmath with Ziv's strategy (a few us) in the
+    rare cases the estimate cannot decide, or where long double is float64.
+
+    >>> log_cr(0.1)
+    -2.3025850929940455
+    >>> log_cr(5e-324)
+    -744.4400719213812
+    """
+    if x == 1.0:
+        return 0.0
+    if _LD_USABLE:
+        found = _ld_decided(_ld_log(_LD(x)))
+        if found is not None:
+            return found
+    return _mp_rounded(libmp.mpf_log, x)
+
+
+def exp_cr(x: float) -> float:
+    """The correctly rounded e**x, subnormal results included.
+
+    OverflowError ("math range error") where the result overflows, as
+    ``math.exp``; 0.0 where it underflows. Same strategy as :func:`log_cr`.
+
+    >>> exp_cr(-2.3025850929940455)
+    0.1
+    >>> exp_cr(-745.0), exp_cr(-746.0)
+    (5e-324, 0.0)
+    """
+    if x != x or x == -_INF:
+        return math.nan if x != x else 0.0
+    if x == 0.0:
+        return 1.0
+    if x > _EXP_OVERFLOW:
+        raise OverflowError("math range error")
+    if x < _EXP_ZERO:
+        return 0.0
+    found = None
+    if _LD_USABLE and -745.1 < x < 709.78:
+        found = _ld_decided(_ld_exp(_LD(x)))
+    if found is None:
+        found = _mp_rounded(libmp.mpf_exp, x)
+        if found == _INF:
+            raise OverflowError("math range error")
+    return found
 
 
 def logaddexp(a: float, b: float) -> float:
@@ -88,6 +214,37 @@ def logsubexp(a: float, b: float) -> float:
     if a == _INF:
         return a
     return a + log1mexp(b - a)
+
+
+def logsubexp_accurate(a: float, b: float) -> float:
+    """``logsubexp(a, b)`` within 2 ulp of max(|result|, 1) for every a >= b.
+
+    ``a + log1mexp(b - a)`` is accurate in that metric unless its two terms
+    cancel: e**a - e**b near 1 while e**a is far from it (100 - 99 is 1). The
+    rounding of the log1mexp term, half an ulp of its own size, is then many
+    ulps of the small result (up to 2**k ulps for a term of 2**k). Where the
+    term's ulp exceeds the result's, the sum is recomputed with mpmath at 160
+    bits and rounded once. Elsewhere this is ``logsubexp``, and so are its
+    special values and errors.
+
+    >>> a, b = 25.140083041126786, 25.140083041097544  # e**a - e**b ~ 2.4
+    >>> logsubexp(a, b), logsubexp_accurate(a, b)  # exact 0.88468116720743409
+    (0.884681167207436, 0.8846811672074341)
+    """
+    r = logsubexp(a, b)
+    t = a - r  # -log1mexp(b - a), as rounded: the size of the cancelling term
+    if t > 1.0 and t > abs(r) and math.ulp(t) > math.ulp(max(abs(r), 1.0)):
+        return _logsubexp_mp(a, b)
+    return r
+
+
+def _logsubexp_mp(a: float, b: float) -> float:
+    """a + log(-expm1(b - a)) at 160 bits, rounded once to a float."""
+    import mpmath  # only on this rare path
+
+    with mpmath.workprec(160):
+        big = mpmath.mpf(a)
+        return float(big + mpmath.log(-mpmath.expm1(mpmath.mpf(b) - big)))
 
 
 def logsumexp(logs: Iterable[float]) -> float:

@@ -1,0 +1,917 @@
+"""LogArray: a numpy-backed array of log-domain numbers.
+
+A LogArray holds an ndarray of natural logs of the magnitudes and, when it
+is *signed*, a boolean ndarray saying which elements are negative. An array
+that is not signed pays nothing for signs. Signedness is fixed when the array
+is made, like its dtype.
+
+The one rule for mixing (shared with ``LogFloat``): a plain number or an
+ndarray is taken at its linear value, turned into logs, and then combined in
+log space; a LogFloat is a 0-d operand with its exact stored log; any
+combination with a LogArray gives a LogArray. Python numbers and LogFloats are
+weak like Python floats in numpy: they do not change the array's dtype.
+Domain errors follow numpy (nan or inf, signalled through ``np.errstate``);
+``LogFloat`` follows :mod:`math` instead.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from logspace import _kernels, _text
+from logspace._scalar import LogFloat
+
+__all__ = ["LogArray"]
+
+_LOG_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+# (log, neg): the raw form of an operand. ``neg`` is None for an operand with
+# no negative values; a Python float log marks a weak scalar.
+Raw = tuple[Any, Any]
+
+
+def _check_dtype(dtype: DTypeLike | None) -> np.dtype[Any] | None:
+    if dtype is None:
+        return None
+    dt = np.dtype(dtype)
+    if dt not in _LOG_DTYPES:
+        raise TypeError(f"LogArray stores its logs as float32 or float64, not {dt}")
+    return dt
+
+
+def _logs_of_values(values: NDArray[Any]) -> Raw:
+    """Logs and negativity of an int, bool or float ndarray of linear values."""
+    kind = values.dtype.kind
+    if kind not in "biuf":
+        raise TypeError(
+            f"LogArray: cannot take linear values of dtype {values.dtype}; expected real numbers, "
+            "LogFloats or decimal strings"
+        )
+    if kind != "f" or values.dtype == np.float16:
+        values = values.astype(np.float64)
+    with np.errstate(divide="ignore"):
+        log = np.log(np.abs(values))
+    neg = np.signbit(values) & (values != 0)
+    return log, (neg if neg.any() else None)
+
+
+def _logs_of_objects(values: NDArray[Any]) -> Raw:
+    """Element by element, as LogFloat parses: big ints, strings, LogFloats."""
+    flat = [item if isinstance(item, LogFloat) else LogFloat(item) for item in values.reshape(-1)]
+    log = np.array([item._log for item in flat], dtype=np.float64).reshape(values.shape)
+    neg = np.array([item._sign < 0 for item in flat], dtype=bool).reshape(values.shape)
+    return log, (neg if neg.any() else None)
+
+
+def _raw(x: Any) -> Raw:
+    """The (log, neg) form of any operand; TypeError for what cannot mix."""
+    if isinstance(x, LogArray):
+        return x._log, x._neg
+    if isinstance(x, LogFloat):
+        return x._log, (True if x._sign < 0 else None)
+    if isinstance(x, (float, int)) and not isinstance(x, bool) and type(x) in (float, int):
+        as_float = LogFloat(x)
+        return as_float._log, (True if as_float._sign < 0 else None)
+    if isinstance(x, (np.ndarray, np.generic, bool)):
+        arr = np.asarray(x)
+        if arr.dtype.kind in "OUS":
+            return _logs_of_objects(arr)
+        return _logs_of_values(arr)
+    if isinstance(x, numbers.Real):
+        as_float = LogFloat(x)
+        return as_float._log, (True if as_float._sign < 0 else None)
+    raise TypeError(f"cannot combine a LogArray with {type(x).__name__!r}")
+
+
+def _is_weak(log: Any) -> bool:
+    return isinstance(log, float)
+
+
+def _result_dtype(*logs: Any) -> np.dtype[Any]:
+    strong = [lg.dtype for lg in logs if not _is_weak(lg)]
+    return np.result_type(*strong) if strong else np.dtype(np.float64)
+
+
+def _wrap(log: Any, neg: Any, dtype: np.dtype[Any]) -> LogArray:
+    log = np.asarray(log)
+    if log.dtype != dtype:
+        log = log.astype(dtype)
+    if neg is not None:
+        neg = np.broadcast_to(np.asarray(neg, dtype=bool), log.shape)
+        if not neg.flags.writeable:
+            neg = neg.copy()
+    return LogArray._from_parts(log, neg)
+
+
+def _xor_neg(na: Any, nb: Any) -> Any:
+    if na is None:
+        return nb
+    if nb is None:
+        return na
+    return np.logical_xor(na, nb)
+
+
+def _sign_of(log: Any, neg: Any) -> Any:
+    """Sign as floats -1, 0, 1 (nan for nan), in the dtype of the logs."""
+    with np.errstate(invalid="ignore"):
+        sign = np.where(log == -np.inf, 0.0, 1.0)
+        if neg is not None:
+            sign = np.where(neg & (log > -np.inf), -1.0, sign)
+    sign = np.where(np.isnan(log), np.nan, sign)
+    return sign.astype(np.asarray(log).dtype, copy=False)
+
+
+# ---------------------------------------------------------------------------
+# Elementwise operations on operands of any kind (the ufunc table uses these)
+# ---------------------------------------------------------------------------
+
+
+def multiply(x: Any, y: Any) -> LogArray:
+    (la, na), (lb, nb) = _raw(x), _raw(y)
+    return _wrap(np.add(la, lb), _xor_neg(na, nb), _result_dtype(la, lb))
+
+
+def divide(x: Any, y: Any) -> LogArray:
+    (la, na), (lb, nb) = _raw(x), _raw(y)
+    log = np.subtract(la, lb)
+    if np.any((np.asarray(lb) == -np.inf) & (np.asarray(la) > -np.inf)):
+        _kernels._signal("divide", "divide")
+    return _wrap(log, _xor_neg(na, nb), _result_dtype(la, lb))
+
+
+def add(x: Any, y: Any) -> LogArray:
+    (la, na), (lb, nb) = _raw(x), _raw(y)
+    dtype = _result_dtype(la, lb)
+    if na is None and nb is None:
+        return _wrap(_kernels.logaddexp(la, lb), None, dtype)
+    log, neg = _kernels.logaddexp_signed(la, _false_if_none(na), lb, _false_if_none(nb))
+    return _wrap(log, neg, dtype)
+
+
+def subtract(x: Any, y: Any) -> LogArray:
+    """x - y; signed exactly when the difference has a negative value.
+
+    As for ``LogArray(values)``, the result is signed when it holds a negative
+    number, so the difference of two unsigned arrays is unsigned (and costs
+    one logsubexp) unless some y > x.
+    """
+    (la, na), (lb, nb) = _raw(x), _raw(y)
+    dtype = _result_dtype(la, lb)
+    if na is None and nb is None and not np.any(np.less(la, lb)):
+        return _wrap(_kernels.logsubexp(la, lb), None, dtype)
+    log, neg = _kernels.logaddexp_signed(la, _false_if_none(na), lb, ~np.asarray(_false_if_none(nb)))
+    return _wrap(log, neg, dtype)
+
+
+def _false_if_none(neg: Any) -> Any:
+    return False if neg is None else neg
+
+
+def negative(x: Any) -> LogArray:
+    log, neg = _raw(x)
+    return _wrap(log, ~np.asarray(_false_if_none(neg)), _result_dtype(log))
+
+
+def positive(x: Any) -> LogArray:
+    log, neg = _raw(x)
+    return _wrap(np.array(log), None if neg is None else np.array(neg), _result_dtype(log))
+
+
+def absolute(x: Any) -> LogArray:
+    log, _ = _raw(x)
+    return _wrap(np.array(log), None, _result_dtype(log))
+
+
+def power(x: Any, y: Any) -> LogArray:
+    """x ** y for a log-domain base and a linear real exponent.
+
+    A negative base needs an integer exponent (else nan, as numpy); 0 ** 0
+    and nan ** 0 are 1, as in numpy.
+    """
+    log, neg = _raw(x)
+    exponent = _linear(y)
+    with np.errstate(invalid="ignore"):
+        out = np.multiply(log, exponent)
+        out = np.where(exponent == 0, 0.0, out)
+    dtype = _result_dtype(log, out if isinstance(y, LogArray | np.ndarray) else 1.0)
+    if neg is None:
+        return _wrap(out, None, dtype)
+    odd = np.mod(exponent, 2) == 1
+    whole = np.mod(exponent, 1) == 0
+    bad = np.asarray(neg) & ~whole & (np.asarray(log) > -np.inf)
+    if np.any(bad):
+        out = np.where(bad, np.nan, out)
+        _kernels._signal("invalid", "power")
+    return _wrap(out, np.asarray(neg) & odd, dtype)
+
+
+def rpower(x: Any, y: Any) -> LogArray:
+    """y ** x for a plain (linear) base y and a log-domain exponent x."""
+    base = _linear(y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_base = np.log(base)
+    if np.any(base < 0):
+        _kernels._signal("invalid", "power")
+    exponent = _linear(x)
+    with np.errstate(invalid="ignore"):
+        out = np.where(exponent == 0, 0.0, log_base * exponent)
+    return _wrap(out, None, _result_dtype(_raw(x)[0]))
+
+
+def square(x: Any) -> LogArray:
+    log, _ = _raw(x)
+    return _wrap(np.multiply(log, 2), None, _result_dtype(log))
+
+
+def sqrt(x: Any) -> LogArray:
+    log, neg = _raw(x)
+    out = np.multiply(log, 0.5)
+    if neg is not None:
+        bad = np.asarray(neg) & (np.asarray(log) > -np.inf)
+        if np.any(bad):
+            out = np.where(bad, np.nan, out)
+            _kernels._signal("invalid", "sqrt")
+    return _wrap(out, None, _result_dtype(log))
+
+
+def reciprocal(x: Any) -> LogArray:
+    return divide(1.0, x)
+
+
+def _linear(x: Any) -> Any:
+    """Linear values of an exponent or base: LogArray/LogFloat to floats."""
+    if isinstance(x, LogArray):
+        return x.to_numpy()
+    if isinstance(x, LogFloat):
+        return float(x)
+    return np.asarray(x) if not isinstance(x, (int, float)) else x
+
+
+def _compare(op: Any, x: Any, y: Any) -> NDArray[np.bool_]:
+    """Exact comparison of values: by sign, then by log (reversed if negative)."""
+    (la, na), (lb, nb) = _raw(x), _raw(y)
+    if na is None and nb is None:
+        return op(np.asarray(la), np.asarray(lb))  # type: ignore[no-any-return]
+    sa, sb = _sign_of(la, na), _sign_of(lb, nb)
+    with np.errstate(invalid="ignore"):
+        key_a = np.where(sa < 0, -np.asarray(la), np.where(sa == 0, 0.0, la))
+        key_b = np.where(sb < 0, -np.asarray(lb), np.where(sb == 0, 0.0, lb))
+        same_sign = sa == sb
+        return np.where(same_sign, op(key_a, key_b), op(sa, sb))  # type: ignore[no-any-return]
+
+
+def equal(x: Any, y: Any) -> NDArray[np.bool_]:
+    return _compare(operator.eq, x, y)
+
+
+def not_equal(x: Any, y: Any) -> NDArray[np.bool_]:
+    return ~_compare(operator.eq, x, y)
+
+
+def less(x: Any, y: Any) -> NDArray[np.bool_]:
+    return _compare(operator.lt, x, y)
+
+
+def less_equal(x: Any, y: Any) -> NDArray[np.bool_]:
+    return _compare(operator.le, x, y)
+
+
+def greater(x: Any, y: Any) -> NDArray[np.bool_]:
+    return _compare(operator.gt, x, y)
+
+
+def greater_equal(x: Any, y: Any) -> NDArray[np.bool_]:
+    return _compare(operator.ge, x, y)
+
+
+def maximum(x: Any, y: Any) -> LogArray:
+    return _select(x, y, greater_equal)
+
+
+def minimum(x: Any, y: Any) -> LogArray:
+    return _select(x, y, less_equal)
+
+
+def _select(x: Any, y: Any, keep_first: Any) -> LogArray:
+    (la, na), (lb, nb) = _raw(x), _raw(y)
+    first = keep_first(x, y)
+    with np.errstate(invalid="ignore"):
+        nan = np.isnan(la) | np.isnan(lb)
+    log = np.where(nan, np.nan, np.where(first, la, lb))
+    neg = None
+    if na is not None or nb is not None:
+        neg = np.where(first, _false_if_none(na), _false_if_none(nb))
+    return _wrap(log, neg, _result_dtype(la, lb))
+
+
+def matmul(x: Any, y: Any) -> LogArray:
+    """Log-semiring matrix product; signed operands split into +/- parts."""
+    (la, na), (lb, nb) = _raw(x), _raw(y)
+    dtype = _result_dtype(la, lb)
+    if na is None and nb is None:
+        return _wrap(_kernels.logmatmulexp(la, lb), None, dtype)
+    a_pos, a_neg = _split_signs(la, na)
+    b_pos, b_neg = _split_signs(lb, nb)
+    positive_part = _kernels.logaddexp(_kernels.logmatmulexp(a_pos, b_pos), _kernels.logmatmulexp(a_neg, b_neg))
+    negative_part = _kernels.logaddexp(_kernels.logmatmulexp(a_pos, b_neg), _kernels.logmatmulexp(a_neg, b_pos))
+    log, neg = _kernels.logaddexp_signed(positive_part, False, negative_part, True)
+    return _wrap(log, neg, dtype)
+
+
+def _split_signs(log: Any, neg: Any) -> tuple[Any, Any]:
+    log = np.asarray(log)
+    if neg is None:
+        return log, np.full_like(log, -np.inf)
+    return np.where(neg, -np.inf, log), np.where(neg, log, -np.inf)
+
+
+def isnan(x: Any) -> NDArray[np.bool_]:
+    return np.isnan(_raw(x)[0])  # type: ignore[no-any-return]
+
+
+def isinf(x: Any) -> NDArray[np.bool_]:
+    return np.asarray(_raw(x)[0]) == np.inf  # type: ignore[no-any-return]
+
+
+def isfinite(x: Any) -> NDArray[np.bool_]:
+    return np.asarray(_raw(x)[0]) < np.inf  # type: ignore[no-any-return]
+
+
+def sign(x: Any) -> NDArray[Any]:
+    """Signs as linear numbers -1, 0, 1 (nan for nan), like np.sign."""
+    return _sign_of(*_raw(x))  # type: ignore[no-any-return]
+
+
+def log(x: Any) -> NDArray[Any]:
+    """The natural logs: the stored logs; nan (numpy's warning) where negative."""
+    lg, neg = _raw(x)
+    out = np.array(lg)
+    if neg is not None:
+        bad = np.asarray(neg) & (out > -np.inf)
+        if np.any(bad):
+            out[bad] = np.nan
+            _kernels._signal("invalid", "log")
+    return out
+
+
+def isclose(x: Any, y: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:
+    """numpy.isclose on the values: |x - y| <= atol + rtol * |y|, in log space.
+
+    The linear ``atol`` makes every value below it close to zero and to every
+    other tiny value; pass ``atol=0`` to compare tiny probabilities.
+    """
+    diff = absolute(subtract(x, y))
+    bound = add(LogFloat(atol) if atol else LogFloat(0), multiply(rtol, absolute(y)))
+    close = less_equal(diff, bound) | equal(x, y)
+    if equal_nan:
+        close |= isnan(x) & isnan(y)
+    close = np.asarray(close)
+    return close[()] if close.ndim == 0 else close
+
+
+# ---------------------------------------------------------------------------
+# The array type
+# ---------------------------------------------------------------------------
+
+
+class LogArray:
+    """An array of numbers stored as logs: no underflow, accurate sums.
+
+    ``LogArray(values)`` takes linear values (anything ``np.asarray`` takes,
+    negatives allowed, and sequences of LogFloats, decimal strings such as
+    ``'1e-5000'`` or Python ints beyond float range);
+    ``LogArray.from_log(logs)`` takes logs directly. Arithmetic broadcasts like
+    numpy, ``@`` is the log-semiring matrix product, ``sum`` is an accurate
+    log-sum-exp and reductions to a scalar give a :class:`LogFloat`.
+
+    Parameters
+    ----------
+    values : array_like
+        Linear values.
+    dtype : float32 or float64, optional
+        dtype of the stored logs (float64 unless the values are float32).
+    signed : bool, optional
+        Whether the array may hold negative values. By default it is signed
+        exactly when ``values`` holds a negative number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.full(1000, 1e-5)
+    >>> float(np.prod(p))                  # underflows
+    0.0
+    >>> LogArray(p).prod()
+    LogFloat('1.0000000000000982e-5000')
+    >>> a = LogArray(['1e-5000', 0.25, '3e400'])
+    >>> a
+    LogArray([1e-5000, 0.25, 3e+400])
+    >>> a.sum()
+    LogFloat('3e+400')
+    """
+
+    __slots__ = ("__weakref__", "_log", "_neg")
+    __array_priority__ = 20
+
+    _log: NDArray[Any]
+    _neg: NDArray[np.bool_] | None
+
+    def __init__(self, values: Any, dtype: DTypeLike | None = None, signed: bool | None = None) -> None:
+        dt = _check_dtype(dtype)
+        if isinstance(values, LogArray):
+            log, neg = values._log.copy(), None if values._neg is None else values._neg.copy()
+        elif isinstance(values, LogFloat):
+            log, neg = _raw(values)
+            log, neg = np.array(log), None if neg is None else np.array(True)
+        else:
+            if isinstance(values, (str, bytes)) or (isinstance(values, complex)):
+                arr = np.asarray(values, dtype=object if isinstance(values, str) else None)
+            else:
+                arr = np.asarray(values)
+            if arr.dtype.kind == "c":
+                raise TypeError("LogArray holds real numbers; got complex values")
+            if arr.dtype.kind in "OUS":
+                log, neg = _logs_of_objects(arr)
+            else:
+                log, neg = _logs_of_values(arr)
+                if dt is None and arr.dtype == np.float32:
+                    dt = np.dtype(np.float32)
+        log = np.asarray(log, dtype=dt or np.float64)
+        if signed and neg is None:
+            neg = np.zeros(log.shape, dtype=bool)
+        elif signed is False and neg is not None:
+            raise ValueError("LogArray(..., signed=False) got negative values")
+        self._log = log
+        self._neg = neg
+
+    @classmethod
+    def _from_parts(cls, log: NDArray[Any], neg: NDArray[np.bool_] | None) -> LogArray:
+        """Wrap logs and negativity without copying or checking."""
+        new = object.__new__(cls)
+        new._log = log
+        new._neg = neg
+        return new
+
+    @classmethod
+    def from_log(cls, log: ArrayLike, sign: ArrayLike | None = None, dtype: DTypeLike | None = None) -> LogArray:
+        """Build from natural logs of magnitudes (no copy of an ndarray).
+
+        ``sign`` (optional, broadcast to the logs) makes a signed array:
+        negative entries mark negative numbers.
+
+        >>> LogArray.from_log([-11512.925464970229, 0.0])
+        LogArray([1e-5000,       1])
+        """
+        dt = _check_dtype(dtype)
+        logs = np.asarray(log, dtype=dt)
+        if logs.dtype not in _LOG_DTYPES:
+            logs = _kernels._as_logs(logs, "LogArray.from_log")
+            if logs.dtype not in _LOG_DTYPES:
+                logs = logs.astype(np.float64)
+        neg = None
+        if sign is not None:
+            neg = np.broadcast_to(np.asarray(sign) < 0, logs.shape).copy()
+        return cls._from_parts(logs, neg)
+
+    # -- constructors -----------------------------------------------------
+
+    @classmethod
+    def zeros(cls, shape: int | tuple[int, ...], dtype: DTypeLike = np.float64, signed: bool = False) -> LogArray:
+        """Array of zeros (logs of -inf)."""
+        return cls.full(shape, 0.0, dtype=dtype, signed=signed)
+
+    @classmethod
+    def ones(cls, shape: int | tuple[int, ...], dtype: DTypeLike = np.float64, signed: bool = False) -> LogArray:
+        """Array of ones (logs of 0)."""
+        return cls.full(shape, 1.0, dtype=dtype, signed=signed)
+
+    @classmethod
+    def full(
+        cls, shape: int | tuple[int, ...], fill_value: Any, dtype: DTypeLike = np.float64, signed: bool | None = None
+    ) -> LogArray:
+        """Array filled with one value (a number, LogFloat or decimal string).
+
+        >>> LogArray.full(2, '1e-5000')
+        LogArray([1e-5000, 1e-5000])
+        """
+        value = fill_value if isinstance(fill_value, LogFloat) else LogFloat(fill_value)
+        dt = _check_dtype(dtype)
+        log = np.full(shape, value._log, dtype=dt)
+        neg = None
+        if signed or value._sign < 0:
+            if signed is False:
+                raise ValueError("LogArray.full(..., signed=False) got a negative fill value")
+            neg = np.full(log.shape, value._sign < 0)
+        return cls._from_parts(log, neg)
+
+    # -- representation ----------------------------------------------------
+
+    @property
+    def log(self) -> NDArray[Any]:
+        """The stored natural logs of the magnitudes (no copy)."""
+        return self._log
+
+    @property
+    def sign(self) -> NDArray[Any]:
+        """Signs as -1, 0, 1 (nan for nan), in the dtype of the logs."""
+        return _sign_of(self._log, self._neg)  # type: ignore[no-any-return]
+
+    @property
+    def signed(self) -> bool:
+        """Whether the array can hold negative numbers."""
+        return self._neg is not None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._log.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._log.ndim
+
+    @property
+    def size(self) -> int:
+        return self._log.size
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """dtype of the stored logs (float32 or float64)."""
+        return self._log.dtype
+
+    @property
+    def T(self) -> LogArray:
+        return self.transpose()
+
+    def __len__(self) -> int:
+        return len(self._log)
+
+    def __iter__(self) -> Iterator[Any]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def _map(self, fn: Any, *args: Any, **kwargs: Any) -> LogArray:
+        """Apply the same shape operation to the logs and the signs."""
+        neg = None if self._neg is None else fn(self._neg, *args, **kwargs)
+        return LogArray._from_parts(fn(self._log, *args, **kwargs), neg)
+
+    def copy(self) -> LogArray:
+        return self._map(np.copy)
+
+    def as_signed(self) -> LogArray:
+        """A signed copy (one that can hold negative values)."""
+        neg = np.zeros(self.shape, bool) if self._neg is None else self._neg.copy()
+        return LogArray._from_parts(self._log.copy(), neg)
+
+    def astype(self, dtype: DTypeLike) -> LogArray:
+        """Copy with logs stored as float32 or float64."""
+        dt = _check_dtype(dtype)
+        return LogArray._from_parts(self._log.astype(dt), None if self._neg is None else self._neg.copy())
+
+    def reshape(self, *shape: Any, order: str = "C") -> LogArray:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return self._map(np.reshape, shape, order=order)
+
+    def ravel(self, order: str = "C") -> LogArray:
+        return self._map(np.ravel, order=order)
+
+    def flatten(self, order: str = "C") -> LogArray:
+        return self._map(lambda a: a.flatten(order=order))
+
+    def transpose(self, *axes: Any) -> LogArray:
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = () if axes[0] is None else tuple(axes[0])
+        return self._map(np.transpose, axes or None)
+
+    def squeeze(self, axis: Any = None) -> LogArray:
+        return self._map(np.squeeze, axis=axis)
+
+    def item(self, *args: Any) -> LogFloat:
+        """One element as a LogFloat (no argument: the only element)."""
+        log = self._log.item(*args)
+        negative = bool(self._neg.item(*args)) if self._neg is not None else False
+        return _scalar(log, negative)
+
+    def tolist(self) -> Any:
+        """Nested lists of LogFloats."""
+        if self.ndim == 0:
+            return self.item()
+        return [row.tolist() if isinstance(row, LogArray) else row for row in self]
+
+    def to_numpy(self) -> NDArray[Any]:
+        """Linear values: underflow gives 0, overflow inf with numpy's warning."""
+        values = np.asarray(np.exp(self._log))  # 0-d: np.exp gives a scalar
+        if self._neg is not None:
+            np.negative(values, out=values, where=self._neg)
+        return values
+
+    def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> NDArray[Any]:
+        if copy is False:
+            raise ValueError("a LogArray's linear values are always computed: np.asarray needs a copy")
+        values = self.to_numpy()
+        return values if dtype is None else values.astype(dtype)
+
+    def __repr__(self) -> str:
+        prefix = "LogArray("
+        return prefix + self._format(", ", prefix) + ")"
+
+    def __str__(self) -> str:
+        return self._format(" ", "")
+
+    def _format(self, separator: str, prefix: str) -> str:
+        if self.size == 0:
+            return "[]" if self.ndim == 1 else f"[], shape={self.shape}"
+        with np.errstate(invalid="ignore"):
+            limit = 700.0 if self.dtype == np.float64 else 87.0  # exp stays normal in the dtype
+            in_float_range = bool(np.all((np.abs(self._log) < limit) | ~np.isfinite(self._log)))
+        if in_float_range:
+            return np.array2string(self.to_numpy(), separator=separator, prefix=prefix)
+        # Beyond float range, format the elements that numpy shows (it
+        # summarises large arrays) from their logs, through their indices.
+        flat_log = self._log.reshape(-1)
+        flat_neg = None if self._neg is None else self._neg.reshape(-1)
+
+        def element(i: int) -> str:
+            log = float(flat_log[i])
+            return _text.format_spec(log, _sign_int(log, bool(flat_neg[i]) if flat_neg is not None else False), ".8g")
+
+        index = np.arange(self.size).reshape(self.shape)
+        return np.array2string(index, separator=separator, prefix=prefix, formatter={"int": element})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LogArray._from_parts, (self._log, self._neg))
+
+    # -- indexing ------------------------------------------------------------
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, LogArray):
+            raise TypeError("index a LogArray with integers, slices or boolean ndarrays, not a LogArray")
+        log = self._log[key]
+        if isinstance(log, np.ndarray):
+            return LogArray._from_parts(log, None if self._neg is None else self._neg[key])
+        return _scalar(float(log), bool(self._neg[key]) if self._neg is not None else False)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        log, neg = _raw(value)
+        if neg is not None and np.any(neg & (np.asarray(log) > -np.inf)):
+            if self._neg is None:
+                raise ValueError(
+                    "cannot assign negative values to an unsigned LogArray; make a signed one with "
+                    "LogArray(values, signed=True) or a.as_signed()"
+                )
+        self._log[key] = log
+        if self._neg is not None:
+            self._neg[key] = False if neg is None else neg
+
+    # -- arithmetic ------------------------------------------------------------
+
+    def __mul__(self, other: Any) -> LogArray:
+        return multiply(self, other)
+
+    def __rmul__(self, other: Any) -> LogArray:
+        return multiply(other, self)
+
+    def __truediv__(self, other: Any) -> LogArray:
+        return divide(self, other)
+
+    def __rtruediv__(self, other: Any) -> LogArray:
+        return divide(other, self)
+
+    def __add__(self, other: Any) -> LogArray:
+        return add(self, other)
+
+    def __radd__(self, other: Any) -> LogArray:
+        return add(other, self)
+
+    def __sub__(self, other: Any) -> LogArray:
+        return subtract(self, other)
+
+    def __rsub__(self, other: Any) -> LogArray:
+        return subtract(other, self)
+
+    def __pow__(self, other: Any) -> LogArray:
+        return power(self, other)
+
+    def __rpow__(self, other: Any) -> LogArray:
+        return rpower(self, other)
+
+    def __matmul__(self, other: Any) -> LogArray:
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> LogArray:
+        return matmul(other, self)
+
+    def __neg__(self) -> LogArray:
+        return negative(self)
+
+    def __pos__(self) -> LogArray:
+        return positive(self)
+
+    def __abs__(self) -> LogArray:
+        return absolute(self)
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return equal(self, other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return not_equal(self, other)
+
+    def __lt__(self, other: Any) -> Any:
+        return less(self, other)
+
+    def __le__(self, other: Any) -> Any:
+        return less_equal(self, other)
+
+    def __gt__(self, other: Any) -> Any:
+        return greater(self, other)
+
+    def __ge__(self, other: Any) -> Any:
+        return greater_equal(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(
+                "The truth value of a LogArray with more than one element is ambiguous. Use a.any() or a.all()"
+            )
+        return bool(self._log.reshape(-1)[0] > -np.inf)
+
+    def any(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return np.any(self._log > -np.inf, axis=axis, keepdims=keepdims)
+
+    def all(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return np.all(self._log > -np.inf, axis=axis, keepdims=keepdims)
+
+    # -- reductions ------------------------------------------------------------
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """Accurate log-sum-exp reduction (see :func:`logspace.logsumexp`).
+
+        >>> LogArray(['1e-5000', '3e-5000']).sum()
+        LogFloat('4e-5000')
+        """
+        if self._neg is None:
+            return _reduced(_kernels.logsumexp(self._log, axis=axis, keepdims=keepdims), None, self.dtype)
+        weights = np.where(self._neg, -1.0, 1.0)
+        log, sgn = _kernels.logsumexp(self._log, axis=axis, b=weights, keepdims=keepdims, return_sign=True)
+        return _reduced(log, np.asarray(sgn) < 0, self.dtype)
+
+    def prod(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """Product: a sum of logs (numpy's pairwise summation)."""
+        log = np.sum(self._log, axis=axis, keepdims=keepdims)
+        neg = None
+        if self._neg is not None:
+            neg = np.logical_xor.reduce(self._neg, axis=axis, keepdims=keepdims)
+        return _reduced(log, neg, self.dtype)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """Arithmetic mean: the log-sum-exp minus log(n)."""
+        axes = range(self.ndim) if axis is None else normalize_axis_tuple(axis, self.ndim)
+        count = math.prod(self.shape[i] for i in axes)
+        total = self.sum(axis=axis, keepdims=keepdims)
+        if count == 0:
+            _kernels._signal("invalid", "mean")
+            return total * np.nan
+        return total / count
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return self._extreme(axis, keepdims, largest=True)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return self._extreme(axis, keepdims, largest=False)
+
+    def _order_key(self) -> NDArray[Any]:
+        """A float key whose order is the order of the values, or None if unsigned."""
+        sign = self.sign
+        with np.errstate(invalid="ignore"):
+            # Map each sign class to its own band: negatives below zero below
+            # positives, keeping the order inside each band.
+            return np.where(sign > 0, 1.0, np.where(sign < 0, -1.0, 0.0)), np.where(
+                sign < 0, -self._log, np.where(sign == 0, 0.0, self._log)
+            )
+
+    def _extreme(self, axis: Any, keepdims: bool, largest: bool) -> Any:
+        if self.size == 0:
+            raise ValueError(f"zero-size LogArray to reduction operation {'max' if largest else 'min'} which has no identity")
+        index = self.argmax(axis=axis, keepdims=True) if largest else self.argmin(axis=axis, keepdims=True)
+        if axis is None:
+            flat = self.ravel()
+            picked = flat[int(np.asarray(index).reshape(-1)[0])]
+            return LogArray.full((1,) * self.ndim, picked, dtype=self.dtype) if keepdims else picked
+        log = np.take_along_axis(self._log, index, axis=axis)
+        neg = None if self._neg is None else np.take_along_axis(self._neg, index, axis=axis)
+        if not keepdims:
+            log = np.squeeze(log, axis=axis)
+            neg = None if neg is None else np.squeeze(neg, axis=axis)
+        return _reduced(log, neg, self.dtype)
+
+    def argmax(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return self._arg_extreme(axis, keepdims, np.argmax)
+
+    def argmin(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return self._arg_extreme(axis, keepdims, np.argmin)
+
+    def _arg_extreme(self, axis: Any, keepdims: bool, arg: Any) -> Any:
+        if self._neg is None:
+            return arg(self._log, axis=axis, keepdims=keepdims)
+        band, key = self._order_key()
+        # Sort first by band, then by key: combine through a rank of the pairs.
+        rank = np.empty(self.size, dtype=np.float64)
+        order = np.lexsort((key.reshape(-1), band.reshape(-1)))
+        rank[order] = np.arange(self.size)
+        rank = rank.reshape(self.shape)
+        rank[np.isnan(self._log)] = np.nan
+        return arg(rank, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, axis: int | None = None) -> LogArray:
+        """Running sum (see :func:`logspace.logcumsumexp`)."""
+        if self._neg is None:
+            return _wrap(_kernels.logcumsumexp(self._log, axis=axis), None, self.dtype)
+        pos_part, neg_part = _split_signs(self._log, self._neg)
+        log, neg = _kernels.logaddexp_signed(
+            _kernels.logcumsumexp(pos_part, axis=axis), False, _kernels.logcumsumexp(neg_part, axis=axis), True
+        )
+        return _wrap(log, neg, self.dtype)
+
+    def cumprod(self, axis: int | None = None) -> LogArray:
+        """Running product: running sums of logs."""
+        log = np.cumsum(self._log, axis=axis)
+        neg = None
+        if self._neg is not None:
+            neg = np.logical_xor.accumulate(self._neg.reshape(-1) if axis is None else self._neg, axis=axis or 0)
+        return _wrap(log, neg, self.dtype)
+
+    def normalize(self, axis: Any = None) -> LogArray:
+        """Divide by the sum along ``axis``: log-softmax on the logs.
+
+        >>> LogArray(['1e-5000', '3e-5000']).normalize()
+        LogArray([0.25, 0.75])
+        """
+        if self._neg is None:
+            return _wrap(_kernels.log_softmax(self._log, axis=axis), None, self.dtype)
+        return divide(self, self.sum(axis=axis, keepdims=True))
+
+    # -- sorting and selection ------------------------------------------------
+
+    def argsort(self, axis: int | None = -1, kind: str | None = None) -> NDArray[np.intp]:
+        if self._neg is None:
+            return np.argsort(self._log, axis=axis, kind=kind)
+        band, key = self._order_key()
+        if axis is None:
+            return np.lexsort((key.reshape(-1), band.reshape(-1)))
+        return np.lexsort((key, band), axis=axis)
+
+    def sort(self, axis: int | None = -1, kind: str | None = None) -> None:
+        """Sort in place by value, as ndarray.sort."""
+        order = self.argsort(axis=axis, kind=kind)
+        if axis is None:
+            raise ValueError("LogArray.sort sorts in place along an axis; use np.sort(a, axis=None) for a flat copy")
+        self._log[...] = np.take_along_axis(self._log, order, axis=axis)
+        if self._neg is not None:
+            self._neg[...] = np.take_along_axis(self._neg, order, axis=axis)
+
+    def argpartition(self, kth: Any, axis: int = -1) -> NDArray[np.intp]:
+        if self._neg is None:
+            return np.argpartition(self._log, kth, axis=axis)
+        return self.argsort(axis=axis)  # a full sort is a valid partition
+
+    def take(self, indices: Any, axis: int | None = None) -> Any:
+        log = np.take(self._log, indices, axis=axis)
+        if not isinstance(log, np.ndarray):
+            return _scalar(float(log), bool(np.take(self._neg, indices, axis=axis)) if self._neg is not None else False)
+        return LogArray._from_parts(log, None if self._neg is None else np.take(self._neg, indices, axis=axis))
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        from logspace import _numpy_api
+
+        return _numpy_api.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        from logspace import _numpy_api
+
+        return _numpy_api.array_function(func, types, args, kwargs)
+
+
+def _sign_int(log: float, negative: bool) -> int:
+    if log == -np.inf:
+        return 0
+    return -1 if negative and log == log else 1
+
+
+def _scalar(log: float, negative: bool) -> LogFloat:
+    return LogFloat.from_log(log, _sign_int(log, negative))
+
+
+def _reduced(log: Any, neg: Any, dtype: np.dtype[Any]) -> Any:
+    """A reduction result: LogFloat when 0-d, else a LogArray of ``dtype``."""
+    if np.ndim(log) == 0:
+        return _scalar(float(log), bool(neg) if neg is not None else False)
+    return _wrap(log, neg, dtype)

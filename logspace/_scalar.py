@@ -1,0 +1,1344 @@
+"""LogFloat: the scalar of logspace, a real number stored as log|x| and a sign.
+
+A LogFloat is the exact number ``sign * e**log`` for a float64 ``log``, so
+1e-5000 and 10**300000 are ordinary values. Arithmetic calls the scalar
+kernels of :mod:`logspace._kernels_scalar`; parsing and printing are
+:mod:`logspace._text`. This module adds the Python number protocol, exact
+conversions and exact comparisons, and :func:`fsum` and :func:`isclose`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from mpmath import libmp
+
+from logspace import _text
+from logspace._kernels_scalar import exp_cr, log_cr, logaddexp, logsubexp_accurate, logsumexp
+
+__all__ = ["LogFloat", "fsum", "isclose"]
+
+_INF = math.inf
+_NAN = math.nan
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_new = object.__new__
+_mlog = math.log
+_RN = libmp.round_nearest
+# int(), math.floor() etc. refuse results of more than a million digits.
+_MAX_INT_DIGITS = 1_000_000
+_MAX_INT_LOG = _MAX_INT_DIGITS * _LN10
+# Plain ints below this enter arithmetic through math.log (within float range,
+# where it is within an ulp); larger ones through the correctly rounded log.
+_INT_FAST = 1 << 1000
+
+
+class LogFloat:
+    """A real number stored as the natural log of its magnitude and a sign.
+
+    ``LogFloat(x)`` holds ``log = log|x|`` (a float64) and ``sign`` (-1, 0 or
+    1) and stands exactly for ``sign * e**log``. Products, quotients and
+    powers are sums and products of logs, so values far outside float range,
+    such as 1e-5000 or 10**300000, neither underflow nor overflow.
+
+    Parameters
+    ----------
+    value : int, float, Fraction, Decimal, str, numpy scalar, mpmath.mpf or LogFloat, optional
+        The number (default 0). Ints of any size, Fractions, Decimals and
+        decimal strings such as ``'1e-5000'`` or ``'-2.5e+300000'`` are read
+        exactly: the stored log is the correctly rounded log of the exact
+        input. Strings also accept ``'inf'``, ``'-inf'`` and ``'nan'``.
+
+    Attributes
+    ----------
+    log : float
+        The natural log of the magnitude: -inf for zero, inf for infinities,
+        nan for nan. Read-only.
+    sign : int
+        -1, 0 (zero only) or 1 (also for nan). Read-only.
+
+    Raises
+    ------
+    ValueError
+        For a string that is not a number (the message names the string).
+    TypeError
+        For a sequence or array (use ``LogArray``), a complex number, or any
+        other non-number.
+
+    See Also
+    --------
+    LogArray : arrays of log-domain numbers.
+    fsum : accurate sum of many LogFloats.
+    isclose : the comparison to use in place of ``==``.
+
+    Notes
+    -----
+    **Representation.** There is one zero (``log = -inf``, ``sign = 0``;
+    ``LogFloat(-0.0)`` is that zero), infinities have ``log = inf`` and
+    ``sign = +-1``, and nan has ``log = nan`` and ``sign = 1``. Instances are
+    immutable and hashable, pickle and copy, and ``bool(x)`` is False only
+    for zero. ``LogFloat.from_log(log, sign)`` builds one from a log.
+
+    **The mixing rule.** A plain number (int, float, bool, Fraction, Decimal,
+    numpy scalar) on either side of ``+ - * /`` is taken at its value and
+    turned into a log: ``math.log`` for ints and floats (within an ulp, and
+    fast), the correctly rounded log as in the constructor for the others.
+    The operation then runs in log space and gives a LogFloat. So near
+    cancellation the rounded log shows, as a float entering ``Fraction``
+    arithmetic does: ``LogFloat(0.5) - 0.5`` is 0 although ``LogFloat(0.5)``
+    is not exactly 0.5 (comparisons are exact, see below). An ndarray, a
+    ``LogArray`` or anything else with ``__array_ufunc__`` on the other side
+    is left to that side (``NotImplemented``), and the result is a LogArray.
+
+    **Errors follow math, not numpy.** LogFloat raises where the :mod:`math`
+    module does: ``LogFloat(-4).sqrt()`` is ValueError, ``x / 0`` and
+    ``0 ** -1`` are ZeroDivisionError, ``x ** y`` whose log overflows is
+    OverflowError, as are ``float(x)`` beyond float range and ``int(inf)``.
+    Operators that IEEE floats answer quietly answer the same way: ``0 * inf``
+    and ``inf - inf`` are nan, ``x * y`` whose log overflows is inf or 0, nan
+    propagates. ``LogArray`` follows numpy instead (nan or inf, reported
+    through ``np.errstate``).
+
+    ============================  =======================================
+    operation                     special values
+    ============================  =======================================
+    ``x + y``, ``x - y``          ``inf - inf`` is nan; ``x + 0`` is x
+    ``x * y``                     ``0 * inf`` is nan; sign rule as floats
+    ``x / y``                     ``x / 0`` raises (``0 / 0`` too);
+                                  ``inf / inf`` is nan; ``x / inf`` is 0
+    ``x ** y``                    as ``math.pow``: ``x ** 0`` and ``1 ** y``
+                                  are 1 (nan too); negative ``x`` needs an
+                                  integer ``y`` (else ValueError)
+    ``x.sqrt()``, ``log10``,      ValueError for x < 0; of zero: 0 and -inf
+    ``log2``
+    ============================  =======================================
+
+    **Accuracy,** in ulps of the stored log, against the exact values of the
+    operands as given (a LogFloat's ``sign * e**log``, a float's binary
+    value): ``*``, ``/`` and ``**`` between LogFloats, and ``x ** r`` for a
+    real r, are within 1 ulp of the result's log; ``*`` and ``/`` with a
+    plain number within 2 ulps of max(|log|, 1) (the number's log is rounded
+    first; where it nearly cancels the other log the sum is redone exactly);
+    ``+`` of same-signed numbers within 1 ulp of max(|log|, 1) (2 with a
+    plain number), ``-`` within 2. The bound of ``-`` holds near
+    cancellation too: for x close to y the difference of the logs is exact
+    and ``log1mexp`` keeps its relative accuracy, so the (much smaller) log
+    of x - y is within 2 ulps; and where that log itself cancels (x - y near
+    1 while x is far from it, as 100 - 99) the kernel redoes the sum with
+    mpmath. ``sqrt`` is one rounding of ``log / 2``, ``log10`` and ``log2``
+    one rounding of an 80-bit quotient.
+    Python's ``sum()`` folds ``+`` one term at a time and loses accuracy as
+    the number of terms grows; :func:`fsum` does not.
+
+    **Equality, order and hashing are exact,** as for ``Fraction`` and
+    ``Decimal``: ``x == y`` and ``x < y`` compare ``sign * e**log`` with the
+    exact value of the other operand (int, float, Fraction, Decimal or
+    LogFloat). As e**log is irrational for every nonzero float log,
+    a LogFloat equals no float but 0, +-1 and +-inf: ``LogFloat(0.5) == 0.5``
+    is False while ``LogFloat(0.5) > 0.5`` is decided exactly, and the many
+    floats that share one stored log cannot all equal it. Use
+    :func:`logspace.isclose` to compare with a tolerance. ``hash`` agrees with
+    ``==``: ``hash(LogFloat(1)) == hash(1)``.
+
+    **Functions of the math module** (``math.isclose``, ``math.log``,
+    ``math.isfinite``) see only ``float(x)``, which is 0.0 or OverflowError
+    outside float range; use the methods (``x.log``, ``x.log10()``,
+    ``x.isfinite()``) and :func:`logspace.isclose` instead.
+
+    Examples
+    --------
+    Floats underflow where LogFloats do not:
+
+    >>> 0.1 ** 400
+    0.0
+    >>> print(LogFloat("0.1") ** 400)
+    1e-400
+    >>> format(LogFloat(0.1) ** 400, ".3e")
+    '1.000e-400'
+    >>> LogFloat("1e-5000") * LogFloat("3e-5000")
+    LogFloat('3e-10000')
+    >>> LogFloat(10**5000).log
+    11512.925464970229
+    >>> LogFloat(-2.5).sign, LogFloat(0).log
+    (-1, -inf)
+    >>> LogFloat(0.5) == 0.5, LogFloat(0.5) > 0.5, LogFloat(1) == 1
+    (False, True, True)
+    """
+
+    __slots__ = ("_log", "_sign")
+    _log: float
+    _sign: int
+
+    # ------------------------------------------------------------------
+    # construction
+
+    def __new__(cls, value: Any = 0) -> LogFloat:
+        t = type(value)
+        if t is LogFloat and cls is LogFloat:
+            return value  # type: ignore[no-any-return]
+        if t is float:
+            log, sign = _log_of_float(value)
+        elif t is int:
+            log, sign = _text.log_of_int(value)
+        elif t is str:
+            log, sign = _text.parse_decimal(value)
+        else:
+            log, sign = _log_of_other(value)
+        res = _new(cls)
+        res._log = log
+        res._sign = sign
+        return res
+
+    @classmethod
+    def from_log(cls, log: Any, sign: int = 1) -> LogFloat:
+        """The number ``sign * e**log``, from its natural log.
+
+        Parameters
+        ----------
+        log : float
+            Natural log of the magnitude (anything ``float()`` takes but a
+            string). -inf gives zero, inf an infinity, nan a nan.
+        sign : {1, -1, 0}, optional
+            Sign of the number; 0 only with ``log = -inf`` (zero).
+
+        Returns
+        -------
+        LogFloat
+
+        Raises
+        ------
+        ValueError
+            For a sign other than -1, 0, 1, or sign 0 with a log other than -inf.
+
+        Examples
+        --------
+        >>> LogFloat.from_log(-11512.925464970229)
+        LogFloat('1e-5000')
+        >>> LogFloat.from_log(0.0, sign=-1)
+        LogFloat('-1.0')
+        >>> LogFloat.from_log(1e-300)  # within 1e-300 of 1: no short decimal
+        LogFloat.from_log(1e-300)
+        """
+        if isinstance(log, (str, bytes)):
+            raise TypeError("LogFloat.from_log takes the log as a number; use LogFloat(text) for strings")
+        log = float(log)
+        if sign != 1:
+            if sign != -1 and sign != 0:
+                raise ValueError(f"LogFloat.from_log: sign must be -1, 0 or 1, not {sign!r}")
+            if sign == 0 and log != -_INF and log == log:
+                raise ValueError(f"LogFloat.from_log: sign 0 is zero, whose log is -inf, not {log!r}")
+        res = _new(cls)
+        if log != log:
+            res._log, res._sign = _NAN, 1
+        elif log == -_INF:
+            res._log, res._sign = -_INF, 0
+        else:
+            res._log, res._sign = log + 0.0, (1 if sign == 1 else -1)  # -0.0 -> 0.0
+        return res
+
+    @property
+    def log(self) -> float:
+        """Natural log of |x|: -inf for zero, inf for infinities, nan for nan."""
+        return self._log
+
+    @property
+    def sign(self) -> int:
+        """-1, 0 (zero) or 1 (positive numbers, +inf and nan)."""
+        return self._sign
+
+    # ------------------------------------------------------------------
+    # numpy interoperability
+    #
+    # >>> The lead developer adds ``__array_ufunc__`` HERE. <<<
+    # Until then the binary operators below return NotImplemented for
+    # ndarrays, LogArrays and anything else with ``__array_ufunc__`` (numpy
+    # scalars are plain numbers and handled here).
+
+    # ------------------------------------------------------------------
+    # arithmetic: the fast paths test ``type(other) is LogFloat`` first and
+    # build results with object.__new__; everything else is in _arith_*.
+
+    def __mul__(self, other: Any) -> LogFloat:
+        if type(other) is LogFloat:
+            r = self._log + other._log
+            if r - r == 0.0:  # finite
+                res = _new(LogFloat)
+                res._log = r
+                res._sign = self._sign * other._sign
+                return res
+            return _make(r, self._sign * other._sign)
+        return _arith_mul(self, other, 0)
+
+    def __rmul__(self, other: Any) -> LogFloat:
+        return _arith_mul(self, other, 0)
+
+    def __truediv__(self, other: Any) -> LogFloat:
+        if type(other) is LogFloat:
+            r = self._log - other._log
+            if r - r == 0.0:
+                res = _new(LogFloat)
+                res._log = r
+                res._sign = self._sign * other._sign
+                return res
+            if other._sign == 0:
+                raise ZeroDivisionError("LogFloat division by zero")
+            return _make(r, self._sign * other._sign)
+        return _arith_mul(self, other, 1)
+
+    def __rtruediv__(self, other: Any) -> LogFloat:
+        return _arith_mul(self, other, 2)
+
+    def __add__(self, other: Any) -> LogFloat:
+        if type(other) is LogFloat:
+            s = self._sign
+            if s == other._sign:
+                res = _new(LogFloat)
+                res._log = logaddexp(self._log, other._log)
+                res._sign = s
+                return res
+            return _add_signed(self._log, s, other._log, other._sign)
+        return _arith_add(self, other, 1, 1)
+
+    def __radd__(self, other: Any) -> LogFloat:
+        return _arith_add(self, other, 1, 1)
+
+    def __sub__(self, other: Any) -> LogFloat:
+        if type(other) is LogFloat:
+            s = self._sign
+            t = -other._sign
+            if s == t:
+                res = _new(LogFloat)
+                res._log = logaddexp(self._log, other._log)
+                res._sign = s
+                return res
+            return _add_signed(self._log, s, other._log, t)
+        return _arith_add(self, other, 1, -1)
+
+    def __rsub__(self, other: Any) -> LogFloat:
+        return _arith_add(self, other, -1, 1)
+
+    def __pow__(self, other: Any, modulo: Any = None) -> LogFloat:
+        if modulo is not None:
+            raise TypeError("pow() 3rd argument not allowed unless all arguments are integers")
+        if type(other) is LogFloat or isinstance(other, LogFloat):
+            return _pow_logfloat(self._log, self._sign, other._log, other._sign)
+        exponent = _real(other)
+        if exponent is None:
+            return NotImplemented
+        return _pow_real(self._log, self._sign, exponent)
+
+    def __rpow__(self, other: Any, modulo: Any = None) -> LogFloat:
+        if modulo is not None:
+            raise TypeError("pow() 3rd argument not allowed unless all arguments are integers")
+        if _real(other) is None:
+            return NotImplemented
+        base = LogFloat(other)
+        return _pow_logfloat(base._log, base._sign, self._log, self._sign)
+
+    def __neg__(self) -> LogFloat:
+        s = self._sign
+        if s == 0 or self._log != self._log:
+            return self
+        res = _new(LogFloat)
+        res._log = self._log
+        res._sign = -s
+        return res
+
+    def __pos__(self) -> LogFloat:
+        return self
+
+    def __abs__(self) -> LogFloat:
+        if self._sign >= 0:
+            return self
+        res = _new(LogFloat)
+        res._log = self._log
+        res._sign = 1
+        return res
+
+    def sqrt(self) -> LogFloat:
+        """Square root, as ``math.sqrt``: ValueError for negative numbers.
+
+        Examples
+        --------
+        >>> LogFloat("1e-5000").sqrt()
+        LogFloat('1e-2500')
+        >>> LogFloat(-4).sqrt()
+        Traceback (most recent call last):
+        ...
+        ValueError: LogFloat.sqrt: math domain error (x < 0)
+        """
+        if self._sign < 0:
+            raise ValueError("LogFloat.sqrt: math domain error (x < 0)")
+        return _make(self._log * 0.5, self._sign)
+
+    def log10(self) -> float:
+        """Base-10 log as a float (-inf for zero; ValueError for x < 0).
+
+        The natural log is the attribute :attr:`log`.
+
+        Examples
+        --------
+        >>> LogFloat("1e-5000").log10()
+        -5000.0
+        """
+        if self._sign < 0:
+            raise ValueError("LogFloat.log10: math domain error (x < 0)")
+        return _divide_by_constant(self._log, libmp.mpf_ln10)
+
+    def log2(self) -> float:
+        """Base-2 log as a float (-inf for zero; ValueError for x < 0).
+
+        Examples
+        --------
+        >>> LogFloat(Fraction(1, 2**3000)).log2()
+        -3000.0
+        """
+        if self._sign < 0:
+            raise ValueError("LogFloat.log2: math domain error (x < 0)")
+        return _divide_by_constant(self._log, libmp.mpf_ln2)
+
+    def isnan(self) -> bool:
+        """True for nan, as ``math.isnan``."""
+        return self._log != self._log
+
+    def isinf(self) -> bool:
+        """True for +-inf, as ``math.isinf`` (1e400 is finite here)."""
+        return self._log == _INF
+
+    def isfinite(self) -> bool:
+        """True unless inf or nan, as ``math.isfinite`` (1e400 is finite here)."""
+        return self._log < _INF
+
+    # ------------------------------------------------------------------
+    # comparison and hashing: exact
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is LogFloat:
+            return self._log == other._log and self._sign == other._sign
+        c = _compare(self, other)
+        if c is NotImplemented:
+            return NotImplemented
+        return c == 0
+
+    def __ne__(self, other: object) -> bool:
+        if type(other) is LogFloat:
+            return not (self._log == other._log and self._sign == other._sign)
+        c = _compare(self, other)
+        if c is NotImplemented:
+            return NotImplemented
+        return c != 0
+
+    def __lt__(self, other: Any) -> bool:
+        if type(other) is LogFloat and self._sign == 1 == other._sign:
+            return self._log < other._log
+        c = _compare(self, other)
+        if c is NotImplemented:
+            return NotImplemented
+        return c is not None and c < 0
+
+    def __le__(self, other: Any) -> bool:
+        if type(other) is LogFloat and self._sign == 1 == other._sign:
+            return self._log <= other._log
+        c = _compare(self, other)
+        if c is NotImplemented:
+            return NotImplemented
+        return c is not None and c <= 0
+
+    def __gt__(self, other: Any) -> bool:
+        if type(other) is LogFloat and self._sign == 1 == other._sign:
+            return self._log > other._log
+        c = _compare(self, other)
+        if c is NotImplemented:
+            return NotImplemented
+        return c is not None and c > 0
+
+    def __ge__(self, other: Any) -> bool:
+        if type(other) is LogFloat and self._sign == 1 == other._sign:
+            return self._log >= other._log
+        c = _compare(self, other)
+        if c is NotImplemented:
+            return NotImplemented
+        return c is not None and c >= 0
+
+    def __hash__(self) -> int:
+        log = self._log
+        if log == 0.0 or log == _INF or log == -_INF:
+            # 0, +-1, +-inf equal ints, floats, Fractions and Decimals.
+            return hash(self._sign * (1.0 if log == 0.0 else log)) if self._sign else 0
+        if log != log:
+            return object.__hash__(self)  # as float nan: by identity
+        return hash((log, self._sign))
+
+    def __bool__(self) -> bool:
+        return self._sign != 0
+
+    # ------------------------------------------------------------------
+    # conversion
+
+    def __float__(self) -> float:
+        s = self._sign
+        if s == 0:
+            return 0.0
+        log = self._log
+        if log == _INF:
+            return s * _INF
+        v = exp_cr(log)  # correctly rounded; OverflowError("math range error")
+        return v if s > 0 else -v
+
+    def __int__(self) -> int:
+        return _integral(self, "trunc")
+
+    def __trunc__(self) -> int:
+        return _integral(self, "trunc")
+
+    def __floor__(self) -> int:
+        return _integral(self, "floor")
+
+    def __ceil__(self) -> int:
+        return _integral(self, "ceil")
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        """``round(x)``: the nearest int; ``round(x, n)``: a LogFloat.
+
+        ``round(x, n)`` is the exact value rounded to a multiple of 10**-n,
+        as a LogFloat (correctly rounded log). Where that multiple lies
+        within a quarter ulp of the stored log (large values, or n large),
+        ``x`` itself is returned. inf and nan are returned unchanged.
+
+        Examples
+        --------
+        >>> round(LogFloat("2.71828")), round(LogFloat("2.71828"), 2)
+        (3, LogFloat('2.72'))
+        >>> round(LogFloat("1e-5000"), 3)
+        LogFloat('0.0')
+        """
+        if ndigits is None:
+            return _integral(self, "round")
+        return _round_to(self, operator.index(ndigits))
+
+    def to_mpmath(self) -> Any:
+        """The value as an ``mpmath.mpf`` at mpmath's working precision.
+
+        ``mpmath.mpf(x)`` gives the same (mpmath calls ``x._mpmath_``).
+
+        Examples
+        --------
+        >>> import mpmath
+        >>> mpmath.mpf(LogFloat("-1e-5000"))  # the stored value, 4e-13 from -1e-5000
+        mpf('-9.99999999999561e-5001')
+        """
+        import mpmath
+
+        return mpmath.mpf(self)
+
+    def _mpmath_(self, prec: int, rounding: str) -> Any:
+        import mpmath
+
+        s, log = self._sign, self._log
+        if s == 0:
+            return mpmath.mpf(0)
+        if log != log:
+            return mpmath.mpf("nan")
+        if log == _INF:
+            return mpmath.mpf("inf") if s > 0 else mpmath.mpf("-inf")
+        value = libmp.mpf_exp(libmp.from_float(log), prec, rounding)
+        return mpmath.mpf(libmp.mpf_neg(value) if s < 0 else value)
+
+    def to_decimal(self) -> Decimal:
+        """The shortest decimal that reads back as ``x``, as in ``repr(x)``.
+
+        ``LogFloat(x.to_decimal()) == x``, except for some values near +-1
+        (where ``repr`` uses ``from_log``): there no decimal of at most 30
+        digits reads back and the 17-digit rounding of ``str(x)`` is returned.
+
+        Examples
+        --------
+        >>> LogFloat("2.5e-300000").to_decimal()
+        Decimal('2.5E-300000')
+        """
+        text = _text.format_repr_argument(self._log, self._sign)
+        return Decimal(text if text is not None else _text.format_str(self._log, self._sign))
+
+    def to_fraction(self) -> Fraction:
+        """:meth:`to_decimal` as a Fraction: ``LogFloat(x.to_fraction()) == x``.
+
+        Raises ValueError for nan and OverflowError for infinities, as
+        ``float.as_integer_ratio``, and OverflowError beyond a million
+        decimal digits.
+
+        Examples
+        --------
+        >>> LogFloat("1.25e-5").to_fraction()
+        Fraction(1, 80000)
+        """
+        log = self._log
+        if log != log:
+            raise ValueError("cannot convert NaN to integer ratio")
+        if log == _INF:
+            raise OverflowError("cannot convert Infinity to integer ratio")
+        if abs(log) > _MAX_INT_LOG:
+            raise OverflowError("LogFloat too large or small for a Fraction (more than a million digits)")
+        return Fraction(self.to_decimal())
+
+    # ------------------------------------------------------------------
+    # text
+
+    def __repr__(self) -> str:
+        arg = _text.format_repr_argument(self._log, self._sign)
+        if arg is not None:
+            return f"LogFloat({arg!r})"
+        if self._sign < 0:
+            return f"LogFloat.from_log({self._log!r}, sign=-1)"
+        return f"LogFloat.from_log({self._log!r})"
+
+    def __str__(self) -> str:
+        return _text.format_str(self._log, self._sign)
+
+    def __format__(self, spec: str) -> str:
+        return _text.format_spec(self._log, self._sign, spec)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(_text.format_pretty(self._log, self._sign))
+
+    def _repr_latex_(self) -> str:
+        return "$" + _text.format_latex(self._log, self._sign) + "$"
+
+    def _repr_html_(self) -> str:
+        return _text.format_html(self._log, self._sign)
+
+    # ------------------------------------------------------------------
+    # pickling and copying
+
+    def __reduce__(self) -> tuple[Any, tuple[float, int]]:
+        return (LogFloat.from_log, (self._log, self._sign))
+
+    def __copy__(self) -> LogFloat:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> LogFloat:
+        return self
+
+
+# ---------------------------------------------------------------------------
+# results and operands
+
+
+def _make(log: float, sign: int) -> LogFloat:
+    """A LogFloat from a raw result, special values made canonical."""
+    res = _new(LogFloat)
+    if log != log:
+        res._log, res._sign = _NAN, 1
+    elif log == -_INF or sign == 0:
+        res._log, res._sign = -_INF, 0
+    else:
+        res._log, res._sign = log + 0.0, sign  # + 0.0: a log of -0.0 becomes 0.0
+    return res
+
+
+def _plain(y: Any) -> tuple[float, int] | None:
+    """(log, sign) of a plain number operand; None where it cannot mix."""
+    t = type(y)
+    if t is float or (t is int and -_INT_FAST < y < _INT_FAST):
+        if y > 0:
+            return _mlog(y), 1
+        if y < 0:
+            return _mlog(-y), -1
+        if y == 0:
+            return -_INF, 0
+        return _NAN, 1
+    if t is int:
+        return _text.log_of_int(y)  # math.log of a huge int can be an ulp off
+    r = _real(y)
+    if r is None:
+        return None
+    if type(r) is float or type(r) is int:
+        return _plain(r)
+    v = LogFloat(r)
+    return v._log, v._sign
+
+
+def _real(y: Any) -> int | float | Fraction | Decimal | None:
+    """An exact Python int, float, Fraction or Decimal for ``y``, or None."""
+    t = type(y)
+    if t is float or t is int or t is Fraction or t is Decimal:
+        return y  # type: ignore[no-any-return]
+    if isinstance(y, np.generic):
+        if isinstance(y, (np.integer, np.bool_)):
+            return int(y)
+        if isinstance(y, np.floating):
+            if y.dtype.itemsize <= 8 or not np.isfinite(y):
+                return float(y)
+            return Fraction(*y.as_integer_ratio())  # long double
+        return None
+    if isinstance(y, LogFloat):
+        return None
+    if isinstance(y, int):
+        return int(y)
+    if isinstance(y, float):
+        return float(y)
+    if isinstance(y, Decimal):
+        return y
+    if isinstance(y, numbers.Rational):
+        return Fraction(int(y.numerator), int(y.denominator))
+    if hasattr(y, "_mpf_") and type(y).__module__.startswith("mpmath"):
+        return _real_of_mpf(y)
+    return None
+
+
+def _real_of_mpf(y: Any) -> float | Fraction | None:
+    """An mpf exactly; None beyond 2**(+-4M), which mpmath then handles itself."""
+    sign, man, exp, _ = y._mpf_
+    if not man:  # zero, inf, nan
+        return float(y)
+    if abs(exp) > 1 << 22:
+        return None
+    man = -int(man) if sign else int(man)
+    return Fraction(man << exp) if exp >= 0 else Fraction(man, 1 << -exp)
+
+
+def _log_of_float(x: float) -> tuple[float, int]:
+    """Correctly rounded (log, sign) of a float."""
+    if x > 0.0:
+        return (log_cr(x), 1) if x != _INF else (_INF, 1)
+    if x < 0.0:
+        return (log_cr(-x), -1) if x != -_INF else (_INF, -1)
+    if x == 0.0:
+        return -_INF, 0
+    return _NAN, 1
+
+
+def _is_complex(value: Any) -> bool:
+    return isinstance(value, (complex, np.complexfloating)) or (
+        isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real)
+    ) or hasattr(value, "_mpc_")
+
+
+def _log_of_other(value: Any) -> tuple[float, int]:
+    """(log, sign) of a constructor argument other than float, int and str."""
+    if isinstance(value, LogFloat):
+        return value._log, value._sign
+    if isinstance(value, str):
+        return _text.parse_decimal(str(value))
+    if _is_complex(value):
+        raise TypeError(
+            f"LogFloat() cannot hold the complex number {value!r}: it stores log|x| of a real x"
+        )
+    if isinstance(value, Decimal):
+        if value.is_snan():
+            raise ValueError(f"cannot convert signaling NaN to LogFloat: {value!r}")
+        if value.is_nan():
+            return _NAN, 1
+        return _text.parse_decimal(str(value))
+    if hasattr(value, "_mpf_") and type(value).__module__.startswith("mpmath"):
+        return _log_of_mpf(value)
+    r = _real(value)
+    if r is not None:
+        if type(r) is float:
+            return _log_of_float(r)
+        if type(r) is int:
+            return _text.log_of_int(r)
+        return _text.log_of_fraction(r.numerator, r.denominator)  # type: ignore[union-attr]
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return _log_of_other(value[()])
+    if isinstance(value, (np.ndarray, list, tuple, range, set, frozenset, dict)) or hasattr(
+        value, "__array_ufunc__"
+    ) or (hasattr(value, "__iter__") and not isinstance(value, (bytes, bytearray))):
+        raise TypeError(
+            f"LogFloat() takes a single number, not a {type(value).__name__}; "
+            "use LogArray for sequences and arrays"
+        )
+    if hasattr(type(value), "__index__"):
+        return _text.log_of_int(operator.index(value))
+    raise TypeError(
+        "LogFloat() argument must be a real number, a decimal string or a LogFloat, "
+        f"not {type(value).__name__!r}"
+    )
+
+
+def _log_of_mpf(value: Any) -> tuple[float, int]:
+    sign, man, exp, _ = value._mpf_
+    r = _real_of_mpf(value)
+    if type(r) is float:
+        return _log_of_float(r)
+    if r is not None:
+        return _text.log_of_fraction(r.numerator, r.denominator)  # type: ignore[union-attr]
+    # An exponent beyond 2**(4M): log|x| = log(man) + exp*log(2), at 128 bits.
+    wp = 128 + int(exp).bit_length()
+    log = libmp.mpf_add(
+        libmp.mpf_log(libmp.from_int(int(man)), wp, _RN),
+        libmp.mpf_mul(libmp.from_int(int(exp)), libmp.mpf_ln2(wp), wp, _RN),
+        wp,
+        _RN,
+    )
+    return libmp.to_float(log, rnd=_RN), (-1 if sign else 1)
+
+
+def _divide_by_constant(log: float, constant: Any) -> float:
+    """log / c for c = ln 10 or ln 2, rounded once from 80 bits (log / fl(c) is 1.2 ulp off at worst)."""
+    if log - log != 0.0:  # inf, -inf, nan
+        return log
+    return libmp.to_float(libmp.mpf_div(libmp.from_float(log), constant(80), 80, _RN), rnd=_RN)
+
+
+# ---------------------------------------------------------------------------
+# arithmetic slow paths
+
+
+def _arith_mul(x: LogFloat, y: Any, op: int) -> Any:
+    """x * y (op 0), x / y (op 1) or y / x (op 2) for y not exactly LogFloat."""
+    t = type(y)
+    if (t is float and y > 0.0) or (t is int and 0 < y < _INT_FAST):
+        # fast path: a positive float or int (about half the cost of the rest)
+        b = _mlog(y)
+        a = x._log
+        r = a + b if op == 0 else (a - b if op == 1 else b - a)
+        if r - r == 0.0 and (-2.0 <= b <= 2.0 or abs(b) <= 2.0 * abs(r)):
+            res = _new(LogFloat)
+            res._log = r
+            res._sign = x._sign
+            return res
+    return _arith_mul_general(x, y, op)
+
+
+def _arith_mul_general(x: LogFloat, y: Any, op: int) -> Any:
+    a, s = x._log, x._sign
+    if isinstance(y, LogFloat):
+        b, t = y._log, y._sign
+        exact = True
+    else:
+        p = _plain(y)
+        if p is None:
+            return NotImplemented
+        b, t = p
+        exact = False
+    if op == 0:
+        r = a + b
+    elif op == 1:
+        if t == 0:
+            raise ZeroDivisionError("LogFloat division by zero")
+        r = a - b
+    else:
+        if s == 0:
+            raise ZeroDivisionError("LogFloat division by zero")
+        r = b - a
+    if not exact and r - r == 0.0:
+        # The plain number's log was rounded; where it nearly cancels the
+        # other log (|b| > 2 max(|r|, 1)), redo the sum with its exact log.
+        size = abs(b)
+        if size > 2.0 and size > 2.0 * abs(r):
+            parts = _parts(_real(y))
+            if op == 0:
+                r = _add_exact_log(a, parts, 1)
+            elif op == 1:
+                r = _add_exact_log(a, parts, -1)
+            else:
+                r = -_add_exact_log(a, parts, -1)
+    return _make(r, s * t)
+
+
+def _arith_add(x: LogFloat, y: Any, sx: int, sy: int) -> Any:
+    """sx*x + sy*y for y not exactly LogFloat (sx, sy are +-1)."""
+    t = type(y)
+    if t is float or (t is int and -_INT_FAST < y < _INT_FAST):
+        if y > 0:
+            b, t = _mlog(y), sy
+        elif y < 0:
+            b, t = _mlog(-y), -sy
+        elif y == 0:
+            b, t = -_INF, 0
+        else:
+            b, t = _NAN, 1
+    elif isinstance(y, LogFloat):
+        b, t = y._log, y._sign * sy
+    else:
+        p = _plain(y)
+        if p is None:
+            return NotImplemented
+        b, t = p[0], p[1] * sy
+    s = x._sign * sx
+    if s == t:
+        res = _new(LogFloat)
+        res._log = logaddexp(x._log, b)
+        res._sign = s
+        return res
+    return _add_signed(x._log, s, b, t)
+
+
+def _add_signed(a: float, s: int, b: float, t: int) -> LogFloat:
+    """(s e**a) + (t e**b) for s != t."""
+    if t == 0:
+        return _make(a, s)
+    if s == 0:
+        return _make(b, t)
+    if a > b:  # a finite difference, or inf - finite
+        res = _new(LogFloat)
+        res._log = logsubexp_accurate(a, b)
+        res._sign = s
+        return res
+    if b > a:
+        res = _new(LogFloat)
+        res._log = logsubexp_accurate(b, a)
+        res._sign = t
+        return res
+    if a == b and a != _INF:
+        return _make(-_INF, 0)  # x - x is exactly 0
+    return _make(_NAN, 1)  # inf - inf, or a nan
+
+
+_ONE = LogFloat.from_log(0.0)
+
+
+def _pow_real(a: float, s: int, y: int | float | Fraction | Decimal) -> LogFloat:
+    """(s e**a) ** y for an exact real y, with math.pow's special cases."""
+    if type(y) is Decimal:
+        y = _decimal_exponent(y)
+    if y == 0:
+        return _ONE
+    if a == 0.0 and s == 1:
+        return _ONE  # 1 ** y, y nan included
+    if a != a or y != y:
+        return _make(_NAN, 1)
+    if y == _INF or y == -_INF:
+        if a == 0.0:
+            return _ONE  # (-1) ** +-inf
+        grows = (a > 0.0) == (y > 0)
+        return _make(_INF if grows else -_INF, 1)
+    if s == 0:
+        if y < 0:
+            raise ZeroDivisionError("0.0 cannot be raised to a negative power")
+        return _make(-_INF, 0)
+    if type(y) is float:
+        integral = y.is_integer()
+    elif type(y) is int:
+        integral = True
+    else:
+        integral = y.denominator == 1  # type: ignore[union-attr]
+    if s < 0:
+        if not integral:
+            raise ValueError("LogFloat ** y: math domain error (negative base, non-integer exponent)")
+        s = -1 if int(y) % 2 else 1
+    if a == _INF:
+        return _make(_INF if y > 0 else -_INF, s)
+    if type(y) is float or (type(y) is int and -(1 << 53) <= y <= 1 << 53):
+        r = a * y  # one rounding (an int of up to 53 bits is exact as a float)
+    else:
+        try:
+            r = float(Fraction(a) * y)  # correctly rounded
+        except OverflowError:
+            r = _INF if (a > 0) == (y > 0) else -_INF
+    if r == _INF:
+        raise OverflowError("LogFloat ** y: math range error (the log overflows)")
+    return _make(r, s)
+
+
+def _decimal_exponent(y: Decimal) -> float | Fraction:
+    """A Decimal exponent as an exact Fraction, or a float where that is the same."""
+    if not y.is_finite():
+        if y.is_snan():
+            raise ValueError(f"cannot use signaling NaN as an exponent: {y!r}")
+        return float(y)
+    if y.is_zero():
+        return 0.0
+    if y.adjusted() > 1100:
+        return _INF if y > 0 else -_INF  # |a * y| overflows unless a == 0 (1 ** y)
+    if y.adjusted() < -1100:
+        # |a * y| < 1e-790 rounds to 0: the power is +-1; not an integer.
+        return Fraction(1, 10**1101) if y > 0 else Fraction(-1, 10**1101)
+    return Fraction(y)
+
+
+def _pow_logfloat(a: float, s: int, b: float, t: int) -> LogFloat:
+    """(s e**a) ** (t e**b): the exponent is an integer only when it is 0 or +-1."""
+    if t == 0:
+        return _ONE
+    if a == 0.0 and s == 1:
+        return _ONE
+    if a != a or b != b:
+        return _make(_NAN, 1)
+    if b == _INF:
+        return _pow_real(a, s, t * _INF)
+    if s == 0:
+        if t < 0:
+            raise ZeroDivisionError("0.0 cannot be raised to a negative power")
+        return _make(-_INF, 0)
+    if s < 0:
+        if b != 0.0:
+            raise ValueError(
+                "LogFloat ** LogFloat: math domain error (negative base; a LogFloat exponent "
+                "is an integer only when it is 0 or +-1: use x ** float(y) or x ** round(y))"
+            )
+        # y = +-1: odd
+    if a == _INF:
+        return _make(_INF if t > 0 else -_INF, s)
+    if b == 0.0:
+        return _make(a * t, s)
+    if _mlog(abs(a)) + b > 710.0:  # |a| e**b surely beyond float range
+        raise OverflowError("LogFloat ** y: math range error (the log overflows)")
+    prec = 80
+    prod = libmp.mpf_mul(libmp.from_float(a), libmp.mpf_exp(libmp.from_float(b), prec, _RN), prec, _RN)
+    r = libmp.to_float(prod, rnd=_RN)
+    if r == _INF or r == -_INF:
+        if r == _INF and t > 0 or r == -_INF and t < 0:
+            raise OverflowError("LogFloat ** y: math range error (the log overflows)")
+    return _make(r * t if t < 0 else r, s)
+
+
+# ---------------------------------------------------------------------------
+# exact values: comparisons, exact logs, integer parts
+
+
+def _parts(r: Any) -> tuple[str, int, int, int, int]:
+    """(kind, sign, num, den, e10) of an exact real: |r| = num / den * 10**e10.
+
+    kind is 'nan', 'inf', 'zero' or 'num'.
+    """
+    if type(r) is Decimal:
+        if r.is_nan():
+            return ("nan", 1, 0, 1, 0)
+        sign = -1 if r.is_signed() else 1
+        if r.is_infinite():
+            return ("inf", sign, 0, 1, 0)
+        if r.is_zero():
+            return ("zero", 0, 0, 1, 0)
+        _, digits, exponent = r.as_tuple()
+        return ("num", sign, int(Decimal((0, digits, 0))), 1, int(exponent))
+    if type(r) is float:
+        if r != r:
+            return ("nan", 1, 0, 1, 0)
+        if r == _INF or r == -_INF:
+            return ("inf", 1 if r > 0 else -1, 0, 1, 0)
+    if r == 0:
+        return ("zero", 0, 0, 1, 0)
+    sign = 1 if r > 0 else -1
+    num, den = abs(r).as_integer_ratio()
+    return ("num", sign, num, den, 0)
+
+
+def _log_ratio_mp(num: int, den: int, e10: int, prec: int) -> Any:
+    """ln(num / den * 10**e10) as a raw mpf, within 2**(4-prec) * (sum of |terms| + 1)."""
+    wp = prec + 8
+    out = libmp.mpf_log(libmp.from_int(num, wp, _RN), wp, _RN)
+    if den != 1:
+        out = libmp.mpf_sub(out, libmp.mpf_log(libmp.from_int(den, wp, _RN), wp, _RN), wp, _RN)
+    if e10:
+        out = libmp.mpf_add(out, libmp.mpf_mul(libmp.from_int(e10), libmp.mpf_ln10(wp), wp, _RN), wp, _RN)
+    return out
+
+
+def _is_one(num: int, den: int, e10: int) -> bool:
+    if abs(num.bit_length() - den.bit_length() + e10 * 3.321928094887362) > 4:
+        return False
+    return num * 10**e10 == den if e10 >= 0 else num == den * 10**-e10
+
+
+def _compare_magnitude(a: float, num: int, den: int, e10: int) -> int:
+    """The sign of e**a - num / den * 10**e10 for finite a, exactly."""
+    ln_num, ln_den, ln_ten = _mlog(num), _mlog(den), e10 * _LN10
+    diff = a - (ln_num - ln_den + ln_ten)
+    size = abs(a) + ln_num + ln_den + abs(ln_ten) + 1.0
+    tol = size * 2.0**-40
+    if diff > tol:
+        return 1
+    if diff < -tol:
+        return -1
+    if a == 0.0 and _is_one(num, den, e10):
+        return 0
+    # Equal only at 1 (e**a is transcendental for float a != 0), so the
+    # difference is nonzero and enough precision resolves it.
+    fa = libmp.from_float(a)
+    prec = 128 + int(size).bit_length()
+    while True:
+        d = libmp.mpf_sub(fa, _log_ratio_mp(num, den, e10, prec), prec, _RN)
+        bound = libmp.mpf_shift(libmp.from_float(size), 6 - prec)
+        if libmp.mpf_cmp(libmp.mpf_abs(d), bound) > 0:
+            return 1 if libmp.mpf_sign(d) > 0 else -1
+        prec *= 2
+
+
+def _compare(x: LogFloat, y: Any) -> Any:
+    """-1, 0 or 1 as x <, ==, > y exactly; None if unordered; NotImplemented."""
+    a, s = x._log, x._sign
+    if isinstance(y, LogFloat):
+        b, t = y._log, y._sign
+        if a != a or b != b:
+            return None
+        if s != t:
+            return -1 if s < t else 1
+        if s == 0 or a == b:
+            return 0
+        return (-1 if a < b else 1) * s
+    if type(y) is float and s != 0 and y * s > 0.0 and a < _INF and y - y == 0.0:
+        # fast path: finite x and y of the same sign; exact unless the logs
+        # are within a few ulps (math.log is within one)
+        d = a - _mlog(y * s)
+        tol = (abs(a) + 1.0) * 8.9e-16  # 2**-50
+        if d > tol:
+            return s
+        if d < -tol:
+            return -s
+    r = _real(y)
+    if r is None:
+        return NotImplemented
+    kind, t, num, den, e10 = _parts(r)
+    if kind == "nan" or a != a:
+        return None
+    if kind == "inf":
+        return 0 if (a == _INF and s == t) else -t
+    if s != t:
+        return -1 if s < t else 1
+    if s == 0:
+        return 0
+    if a == _INF:
+        return s
+    return _compare_magnitude(a, num, den, e10) * s
+
+
+def _add_exact_log(a: float, parts: tuple[str, int, int, int, int], sign: int) -> float:
+    """a + sign * ln|y| rounded once, for the exact plain number y of ``parts``."""
+    _, _, num, den, e10 = parts
+    prec = 128 + max(math.frexp(a)[1], 0) + abs(e10).bit_length() + max(num.bit_length(), den.bit_length()).bit_length()
+    lv = _log_ratio_mp(num, den, e10, prec)
+    if sign < 0:
+        lv = libmp.mpf_neg(lv)
+    return libmp.to_float(libmp.mpf_add(libmp.from_float(a), lv, prec, _RN), rnd=_RN)
+
+
+def _floor_scaled(log: float, n10: int = 0, factor: int = 1) -> int:
+    """floor(factor * e**log * 10**n10) exactly, for finite log and factor 1 or 2."""
+    if log == 0.0:
+        return factor * 10**n10 if n10 >= 0 else factor // 10**-n10
+    size = log + n10 * _LN10 + _mlog(factor)
+    if size < -1.0:
+        return 0
+    if size > _MAX_INT_LOG:
+        raise OverflowError("LogFloat too large to convert to int (more than a million digits)")
+    fl = libmp.from_float(log)
+    # The argument's rounding error, relative to its size (below 2**big),
+    # becomes a relative error of the exp: wp = prec + big + 4 bits keep the
+    # exp within 2**-prec of e**arg (relative).
+    big = int(abs(log) + abs(n10) * 3 + 8).bit_length()
+    prec = int(size / _LN2) + 64
+    while True:
+        wp = prec + big + 4
+        arg = fl
+        if n10:
+            arg = libmp.mpf_add(arg, libmp.mpf_mul(libmp.from_int(n10), libmp.mpf_ln10(wp), wp, _RN), wp, _RN)
+        if factor == 2:
+            arg = libmp.mpf_add(arg, libmp.mpf_ln2(wp), wp, _RN)
+        _, man, exp, _ = libmp.mpf_exp(arg, wp, _RN)
+        err = (man >> prec) + 1
+        lo, hi = man - err, man + err
+        if exp >= 0:
+            flo, fhi = lo << exp, hi << exp
+        else:
+            flo, fhi = lo >> -exp, hi >> -exp
+        if flo == fhi:
+            return int(flo)
+        prec *= 2
+
+
+def _integral(x: LogFloat, mode: str) -> int:
+    """trunc, floor, ceil or round (half even) of x, exactly."""
+    log, s = x._log, x._sign
+    if s == 0:
+        return 0
+    if log != log:
+        raise ValueError("cannot convert float NaN to integer")
+    if log == _INF:
+        raise OverflowError("cannot convert float infinity to integer")
+    if mode == "round":
+        # e**log is never a half-integer, so floor(v + 1/2) = (floor(2v) + 1) // 2.
+        return s * ((_floor_scaled(log, 0, 2) + 1) // 2)
+    f = _floor_scaled(log)
+    if mode == "trunc" or log == 0.0:  # log == 0: exactly +-1
+        return s * f
+    if mode == "floor":
+        return f if s > 0 else -(f + 1)
+    return f + 1 if s > 0 else -f
+
+
+def _round_to(x: LogFloat, n: int) -> LogFloat:
+    log, s = x._log, x._sign
+    if s == 0 or log != log or log == _INF or (log == 0.0 and n >= 0):
+        return x
+    if log != 0.0 and -n * _LN10 - log + 1.0 < _mlog(math.ulp(log)) - 1.3862943611198906:  # ulp / 4
+        # The rounding moves the value by less than a quarter ulp of its log.
+        return x
+    m = (_floor_scaled(log, n, 2) + 1) // 2
+    if m == 0:
+        return _make(-_INF, 0)
+    if n >= 0:
+        new_log, _ = _text.log_of_fraction(m, 10**n)
+    else:
+        new_log, _ = _text.log_of_int(m * 10**-n)
+    return _make(new_log, s)
+
+
+# ---------------------------------------------------------------------------
+# fsum and isclose
+
+
+def _operand(item: Any, name: str) -> tuple[float, int]:
+    if type(item) is LogFloat or isinstance(item, LogFloat):
+        return item._log, item._sign
+    p = _plain(item)
+    if p is None:
+        raise TypeError(f"{name}: expected LogFloats or real numbers, not {type(item).__name__!r}")
+    return p
+
+
+def fsum(iterable: Iterable[Any]) -> LogFloat:
+    """Accurate sum of LogFloats (and plain numbers), as ``math.fsum`` for floats.
+
+    Python's ``sum()`` folds ``+`` over the items one at a time; each step
+    rounds the running log, so the error grows with the number of terms.
+    ``fsum`` sums the positive and the negative terms each with the exact
+    scalar ``logsumexp`` kernel (shift by the maximum, ``math.fsum`` of the
+    exponentials), so each part has the accuracy of ``logsumexp``, within
+    2 ulps of max(|log|, 1) whatever the number of terms. The two parts are
+    then subtracted once, as ``-`` is, when they differ by more than a factor
+    e**4; closer parts, whose difference would magnify their rounding, are
+    instead summed exactly with mpmath and rounded once (slower, about 10 us
+    a term). So the result is within 4 ulps of max(|log|, 1) of the exact sum
+    of the terms, cancelling or not, and exactly 0 only if the sum is.
+
+    Parameters
+    ----------
+    iterable : iterable of LogFloat or real numbers
+        Plain numbers enter as in arithmetic (``math.log`` of their value).
+
+    Returns
+    -------
+    LogFloat
+        The sum; zero for an empty iterable, nan if any term is nan or
+        +inf and -inf are both present.
+
+    Examples
+    --------
+    >>> terms = [LogFloat("1e-400")] * 10_000
+    >>> print(sum(terms))  # 10_000 roundings
+    9.999999999988e-397
+    >>> print(fsum(terms))  # as the one rounding of 1e-400 * 10_000
+    9.999999999999e-397
+    >>> fsum(terms) == terms[0] * 10_000
+    True
+    >>> print(fsum([LogFloat("3e-5000"), -1e-5000 * LogFloat(10), 2]))
+    2.0
+    """
+    pos: list[float] = []
+    neg: list[float] = []
+    for item in iterable:
+        log, sign = _operand(item, "fsum")
+        if sign > 0:
+            pos.append(log)
+        elif sign < 0:
+            neg.append(log)
+    a = logsumexp(pos)
+    if not neg:
+        return _make(a, 1)
+    b = logsumexp(neg)
+    if not pos:
+        return _make(b, -1)
+    if -4.0 < a - b < 4.0:
+        # The parts are within a factor e**4: their subtraction would magnify
+        # their rounding errors, so sum the terms exactly instead.
+        return _exact_sum(pos, neg)
+    return _add_signed(a, 1, b, -1)
+
+
+def _exact_sum(pos: list[float], neg: list[float]) -> LogFloat:
+    """sum(e**p) - sum(e**n) for finite logs, rounded once (Ziv's strategy).
+
+    Terms with the same log cancel exactly; what remains is not zero, as
+    exponentials of distinct rationals are linearly independent over the
+    rationals (Lindemann-Weierstrass), so the loop ends.
+    """
+    counts: dict[float, int] = {}
+    for log in pos:
+        counts[log] = counts.get(log, 0) + 1
+    for log in neg:
+        counts[log] = counts.get(log, 0) - 1
+    terms = [(log, c) for log, c in counts.items() if c]
+    if not terms:
+        return _make(-_INF, 0)
+    top = max(log for log, _ in terms)
+    weight = sum(abs(c) for _, c in terms)
+    ftop = libmp.from_float(top)
+    prec = 128
+    while True:
+        # Each term and each partial sum is within 2**-prec (relative to the
+        # total weight, in units of e**top): the error is below n * weight * 2**(2 - prec).
+        total = libmp.fzero
+        for log, c in terms:
+            shift = libmp.mpf_sub(libmp.from_float(log), ftop, prec, _RN)
+            term = libmp.mpf_mul(libmp.from_int(c), libmp.mpf_exp(shift, prec, _RN), prec, _RN)
+            total = libmp.mpf_add(total, term, prec, _RN)
+        bound = libmp.mpf_shift(libmp.from_int((len(terms) + 4) * weight), 64 - prec)
+        if libmp.mpf_cmp(libmp.mpf_abs(total), bound) > 0:
+            log = libmp.mpf_add(ftop, libmp.mpf_log(libmp.mpf_abs(total), prec, _RN), prec, _RN)
+            return _make(libmp.to_float(log, rnd=_RN), libmp.mpf_sign(total))
+        prec *= 2
+
+
+def isclose(a: Any, b: Any, *, rel_tol: Any = 1e-09, abs_tol: Any = 0.0) -> bool:
+    """Whether two numbers are close, as ``math.isclose`` but beyond float range.
+
+    This is the comparison to use for LogFloats: ``==`` is exact (a LogFloat
+    equals no float but 0, +-1 and +-inf), and ``math.isclose`` and
+    ``math.log`` see only ``float(x)``, which is 0.0 below 1e-308 (so every
+    two tiny values look close) and OverflowError above 1e308.
+
+    True when ``|a - b| <= max(rel_tol * max(|a|, |b|), abs_tol)``, computed
+    in log space: the difference ``a - b`` is formed as LogFloat subtraction
+    does and compared by logs. Equal values (infinities included) are close;
+    nan is close to nothing.
+
+    Parameters
+    ----------
+    a, b : LogFloat or real number
+    rel_tol : real number or LogFloat, keyword-only
+        Relative tolerance, default 1e-09. Must be >= 0.
+    abs_tol : real number or LogFloat, keyword-only
+        Absolute tolerance, default 0.0. Must be >= 0; may be a LogFloat such
+        as ``LogFloat('1e-5000')``.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import math
+    >>> x, y = LogFloat("1e-5000"), LogFloat("2e-5000")
+    >>> math.isclose(x, y)  # both are 0.0 as floats
+    True
+    >>> isclose(x, y), isclose(x, LogFloat("1.0000000001e-5000"))
+    (False, True)
+    >>> isclose(LogFloat(0.1) * 3, 0.3)
+    True
+    """
+    la, sa = _operand(a, "isclose")
+    lb, sb = _operand(b, "isclose")
+    lr, sr = _operand(rel_tol, "isclose")
+    lt, st = _operand(abs_tol, "isclose")
+    if sr < 0 or st < 0:
+        raise ValueError("tolerances must be non-negative")
+    if la == lb and sa == sb:
+        return True
+    if la != la or lb != lb or la == _INF or lb == _INF:
+        return False
+    if sa == sb:
+        big, small = (la, lb) if la > lb else (lb, la)
+        diff = logsubexp_accurate(big, small)
+    elif sa == 0 or sb == 0:
+        diff = lb if sa == 0 else la
+    else:
+        diff = logaddexp(la, lb)
+    return diff <= lr + max(la, lb) or diff <= lt
