@@ -97,11 +97,16 @@ def _is_weak(log: Any) -> bool:
 
 def _result_dtype(*logs: Any) -> np.dtype[Any]:
     strong = [lg.dtype for lg in logs if not _is_weak(lg)]
-    return np.result_type(*strong) if strong else np.dtype(np.float64)
+    if not strong:
+        return np.dtype(np.float64)
+    if all(dt == strong[0] for dt in strong):
+        return strong[0]  # type: ignore[no-any-return]
+    return np.result_type(*strong)
 
 
 def _wrap(log: Any, neg: Any, dtype: np.dtype[Any]) -> LogArray:
-    log = np.asarray(log)
+    if type(log) is not np.ndarray:
+        log = np.asarray(log)
     if log.dtype != dtype:
         log = log.astype(dtype)
     if neg is not None:
@@ -135,6 +140,9 @@ def _sign_of(log: Any, neg: Any) -> Any:
 
 
 def multiply(x: Any, y: Any) -> LogArray:
+    if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
+        if x._log.dtype == y._log.dtype:  # the hot path of model code: no conversions
+            return LogArray._from_parts(np.add(x._log, y._log), None)
     (la, na), (lb, nb) = _raw(x), _raw(y)
     return _wrap(np.add(la, lb), _xor_neg(na, nb), _result_dtype(la, lb))
 
@@ -142,7 +150,7 @@ def multiply(x: Any, y: Any) -> LogArray:
 def divide(x: Any, y: Any) -> LogArray:
     (la, na), (lb, nb) = _raw(x), _raw(y)
     log = np.subtract(la, lb)
-    if np.any((np.asarray(lb) == -np.inf) & (np.asarray(la) > -np.inf)):
+    if np.any((np.asarray(lb) == -np.inf) & np.isfinite(la)):  # as numpy: inf / 0 is quiet
         _kernels._signal("divide", "divide")
     return _wrap(log, _xor_neg(na, nb), _result_dtype(la, lb))
 
@@ -200,13 +208,18 @@ def power(x: Any, y: Any) -> LogArray:
     exponent = _linear(y)
     with np.errstate(invalid="ignore"):
         out = np.multiply(log, exponent)
-        out = np.where(exponent == 0, 0.0, out)
+        # As numpy: x ** 0 is 1 (nan too); 1 ** y is 1 (y inf or nan too); (-1) ** +-inf is 1.
+        unit = (np.asarray(log) == 0) & (np.isinf(exponent) | (np.isnan(exponent) & ~np.asarray(_false_if_none(neg))))
+        out = np.where((exponent == 0) | unit, 0.0, out)
+    if np.any((np.asarray(log) == -np.inf) & (exponent < 0)):
+        _kernels._signal("divide", "power")
     dtype = _result_dtype(log, out if isinstance(y, LogArray | np.ndarray) else 1.0)
     if neg is None:
         return _wrap(out, None, dtype)
-    odd = np.mod(exponent, 2) == 1
-    whole = np.mod(exponent, 1) == 0
-    bad = np.asarray(neg) & ~whole & (np.asarray(log) > -np.inf)
+    with np.errstate(invalid="ignore"):
+        odd = np.mod(exponent, 2) == 1
+        whole = (np.mod(exponent, 1) == 0) | np.isinf(exponent)
+    bad = np.asarray(neg) & ~whole & np.isfinite(log) & ~np.isnan(exponent)
     if np.any(bad):
         out = np.where(bad, np.nan, out)
         _kernels._signal("invalid", "power")
@@ -215,15 +228,7 @@ def power(x: Any, y: Any) -> LogArray:
 
 def rpower(x: Any, y: Any) -> LogArray:
     """y ** x for a plain (linear) base y and a log-domain exponent x."""
-    base = _linear(y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_base = np.log(base)
-    if np.any(base < 0):
-        _kernels._signal("invalid", "power")
-    exponent = _linear(x)
-    with np.errstate(invalid="ignore"):
-        out = np.where(exponent == 0, 0.0, log_base * exponent)
-    return _wrap(out, None, _result_dtype(_raw(x)[0]))
+    return power(y, x)  # the base taken at its value, the exponent at its linear value
 
 
 def square(x: Any) -> LogArray:
@@ -314,10 +319,17 @@ def _select(x: Any, y: Any, keep_first: Any) -> LogArray:
 
 def matmul(x: Any, y: Any) -> LogArray:
     """Log-semiring matrix product; signed operands split into +/- parts."""
+    if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
+        prepared_a = x._prepared_for_matmul("left") if x._log.ndim >= 2 else None
+        prepared_b = y._prepared_for_matmul("right") if y._log.ndim >= 2 else None
+        log = _kernels.logmatmulexp(x._log, y._log, prepared_a=prepared_a, prepared_b=prepared_b)
+        return LogArray._from_parts(log if type(log) is np.ndarray else np.asarray(log), None)
     (la, na), (lb, nb) = _raw(x), _raw(y)
     dtype = _result_dtype(la, lb)
     if na is None and nb is None:
-        return _wrap(_kernels.logmatmulexp(la, lb), None, dtype)
+        prepared_a = x._prepared_for_matmul("left") if type(x) is LogArray and x.ndim >= 2 else None
+        prepared_b = y._prepared_for_matmul("right") if type(y) is LogArray and y.ndim >= 2 else None
+        return _wrap(_kernels.logmatmulexp(la, lb, prepared_a=prepared_a, prepared_b=prepared_b), None, dtype)
     a_pos, a_neg = _split_signs(la, na)
     b_pos, b_neg = _split_signs(lb, nb)
     positive_part = _kernels.logaddexp(_kernels.logmatmulexp(a_pos, b_pos), _kernels.logmatmulexp(a_neg, b_neg))
@@ -417,11 +429,14 @@ class LogArray:
     LogFloat('3e+400')
     """
 
-    __slots__ = ("__weakref__", "_log", "_neg")
+    __slots__ = ("__weakref__", "_log", "_neg", "_matmul_cache")
     __array_priority__ = 20
 
     _log: NDArray[Any]
     _neg: NDArray[np.bool_] | None
+    # (side, snapshot of the logs, prepared operand) of the last ``@``; see
+    # _prepared_for_matmul.
+    _matmul_cache: tuple[str, NDArray[Any], Any] | None
 
     def __init__(self, values: Any, dtype: DTypeLike | None = None, signed: bool | None = None) -> None:
         dt = _check_dtype(dtype)
@@ -450,6 +465,7 @@ class LogArray:
             raise ValueError("LogArray(..., signed=False) got negative values")
         self._log = log
         self._neg = neg
+        self._matmul_cache = None
 
     @classmethod
     def _from_parts(cls, log: NDArray[Any], neg: NDArray[np.bool_] | None) -> LogArray:
@@ -457,7 +473,27 @@ class LogArray:
         new = object.__new__(cls)
         new._log = log
         new._neg = neg
+        new._matmul_cache = None
         return new
+
+    def _prepared_for_matmul(self, side: str) -> Any:
+        """Shifted exponentials of this matrix for ``@``, kept between calls.
+
+        A recursion such as an HMM's multiplies by the same matrix at every
+        step; exponentiating it again each time costs more than the product.
+        The cache keeps a snapshot of the logs it was made from and is used
+        only while the logs still equal it, so no write can make it stale:
+        not ``__setitem__``, not a write through a view, not a write to the
+        ndarray the LogArray was built from. The check is one comparison
+        pass, far cheaper than the exponentials it saves.
+        """
+        cache = self._matmul_cache
+        log = self._log
+        if cache is not None and cache[0] == side and cache[1].shape == log.shape and (cache[1] == log).all():
+            return cache[2]
+        prepared = _kernels.prepare_logmatmul(log, side)
+        self._matmul_cache = (side, log.copy(), prepared)
+        return prepared
 
     @classmethod
     def from_log(cls, log: ArrayLike, sign: ArrayLike | None = None, dtype: DTypeLike | None = None) -> LogArray:
@@ -643,7 +679,12 @@ class LogArray:
             return _text.format_spec(log, _sign_int(log, bool(flat_neg[i]) if flat_neg is not None else False), ".8g")
 
         index = np.arange(self.size).reshape(self.shape)
-        return np.array2string(index, separator=separator, prefix=prefix, formatter={"int": element})
+        # Two passes, as numpy aligns columns: format the shown elements, then pad them.
+        texts: dict[int, str] = {}
+        np.array2string(index, formatter={"int": lambda i: texts.setdefault(int(i), element(int(i)))})
+        width = max(map(len, texts.values()))
+        aligned = {"int": lambda i: texts[int(i)].rjust(width)}
+        return np.array2string(index, separator=separator, prefix=prefix, formatter=aligned)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (LogArray._from_parts, (self._log, self._neg))

@@ -50,6 +50,9 @@ _MATMUL_TRUST = np.finfo(np.float64).tiny / np.finfo(np.float64).eps
 # Reductions over a leading axis stream rows when each row has at least this
 # many elements; narrower arrays are cheaper to transpose into a copy.
 _WIDE_ENOUGH_TO_STREAM = 256
+# dtypes the kernels return as they are given.
+_FLOAT64 = np.dtype(np.float64)
+_NATIVE = (np.dtype(np.float32), _FLOAT64)
 # Scratch memory, in elements, that one exact log-matmul chunk may use.
 _EXACT_CHUNK = 1 << 21
 
@@ -74,6 +77,9 @@ def _as_logs(x: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
 
 
 def _result_dtype(*arrays: NDArray[Any]) -> np.dtype[Any]:
+    first = arrays[0].dtype
+    if first in _NATIVE and all(arr.dtype == first for arr in arrays):
+        return first  # type: ignore[no-any-return]
     return np.result_type(*arrays, np.float32)
 
 
@@ -678,6 +684,20 @@ def logmatmulexp(
     >>> float(logmatmulexp(a, b).item())
     -799.3068528194401
     """
+    if (
+        type(a) is np.ndarray
+        and type(b) is np.ndarray
+        and a.ndim == 1
+        and b.ndim == 2
+        and a.dtype == _FLOAT64
+        and b.dtype == _FLOAT64
+        and a.shape[0] == b.shape[0]
+    ):
+        # A vector times a matrix, once per step of a recursion: skip the
+        # general conversions, which cost more than the product here.
+        out = _log_vector_matrix(a, b, prepared_b)
+        if out is not None:
+            return out
     x = _as_logs(a, "logmatmulexp")
     y = _as_logs(b, "logmatmulexp")
     dtype = _result_dtype(x, y)
@@ -718,16 +738,16 @@ def _log_vector_matrix(
     if x.shape[0] == 0:
         return None
     top = x.max()
-    if not -np.inf < top < np.inf:
+    if not math.isfinite(top):
         return None
     col_shift, exp_y = prepared if prepared is not None else prepare_logmatmul(y, "right")
     product = np.exp(x - top) @ exp_y
     if product.min() < _MATMUL_TRUST:
         return None
-    out = np.log(product)
-    out += col_shift[0]
-    out += top
-    return out
+    np.log(product, out=product)
+    product += col_shift.reshape(-1)
+    product += top
+    return product
 
 
 def _logmatmulexp_2d(
