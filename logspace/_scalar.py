@@ -980,7 +980,9 @@ def _pow_logfloat(a: float, s: int, b: float, t: int) -> LogFloat:
     if b == 0.0:
         return _make(a * t, s)
     if _mlog(abs(a)) + b > 710.0:  # |a| e**b surely beyond float range
-        raise OverflowError("LogFloat ** y: math range error (the log overflows)")
+        if (a > 0.0) == (t > 0):
+            raise OverflowError("LogFloat ** y: math range error (the log overflows)")
+        return _make(-_INF, 0)  # e**-huge underflows to 0, as float ** does
     prec = 80
     prod = libmp.mpf_mul(libmp.from_float(a), libmp.mpf_exp(libmp.from_float(b), prec, _RN), prec, _RN)
     r = libmp.to_float(prod, rnd=_RN)
@@ -1229,8 +1231,11 @@ def fsum(iterable: Iterable[Any]) -> LogFloat:
     9.999999999999e-397
     >>> fsum(terms) == terms[0] * 10_000
     True
-    >>> print(fsum([LogFloat("3e-5000"), -1e-5000 * LogFloat(10), 2]))
-    2.0
+    >>> terms = [1, LogFloat("1e20"), LogFloat("-1e20")]
+    >>> print(sum(terms), fsum(terms))  # 1 + 1e20 rounds the 1 away
+    0.0 1.0
+    >>> print(fsum([LogFloat("3e-5000"), LogFloat("-1e-5000")]))
+    2e-5000
     """
     pos: list[float] = []
     neg: list[float] = []
