@@ -198,7 +198,8 @@ def test_logcumsumexp_reference():
     assert mp_close(out[3], 800 + mpmath.log1p(mpmath.exp(-800) * (1 + mpmath.exp(-40))))
     assert mp_close(out[4], 800 + mpmath.log(2 + mpmath.exp(-800) * (1 + mpmath.exp(-40))))
     assert [str(v) for v in T.ref_logcumsumexp([1.0, NAN, INF, 2.0])][1:] == ["nan"] * 3
-    assert [str(v) for v in T.ref_logcumsumexp([1.0, INF, 2.0, NAN])][1:] == ["+inf", "+inf", "nan"]
+    tail = T.ref_logcumsumexp([1.0, INF, 2.0, NAN])[1:]
+    assert tail[0] == mpmath.inf and tail[1] == mpmath.inf and mpmath.isnan(tail[2])
     y = np.arange(6.0).reshape(2, 3)
     assert T.ref_logcumsumexp(y).shape == (6,)
     by_col = T.ref_logcumsumexp(y, axis=0)
