@@ -42,7 +42,16 @@ def run_accuracy(args: argparse.Namespace) -> int:
     from logspace import _report
 
     print(_report.accuracy_table(seed=args.seed))
+    if args.plot:
+        _report.plot_dynamic_range(args.plot, seed=args.seed)
+        print(f"\nWrote the error-against-dynamic-range plot to {args.plot}")
     return 0
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from logspace import _bench
+
+    return _bench.main(quick=args.quick, seed=args.seed)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="{accuracy,bench}")
     accuracy = commands.add_parser("accuracy", help="print the ulp-error table of the kernels against mpmath")
     accuracy.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    accuracy.add_argument(
+        "--plot", metavar="PNG", help="also draw log-sum-exp error against dynamic range to PNG (needs matplotlib)"
+    )
     accuracy.set_defaults(run=run_accuracy)
+    bench = commands.add_parser("bench", help="time logspace against numpy, scipy and hmmlearn side by side")
+    bench.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats (under a minute)")
+    bench.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    bench.set_defaults(run=run_bench)
     return parser
 
 

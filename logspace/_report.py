@@ -28,7 +28,7 @@ copy. It takes a few seconds (the mpmath reference dominates).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,7 @@ import numpy as np
 from logspace import _kernels as K
 from logspace import testing as T
 
-__all__ = ["Row", "accuracy_rows", "accuracy_table"]
+__all__ = ["FAILED_ULP", "Row", "accuracy_rows", "accuracy_table", "dynamic_range_errors", "plot_dynamic_range"]
 
 _U = float(np.finfo(np.float64).eps) / 2
 
@@ -435,3 +435,77 @@ def accuracy_table(seed: int = 0, n_cases: int = 200) -> str:
     )
     lines.extend(notes)
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Error against dynamic range (the plot of docs/accuracy.md)
+# ---------------------------------------------------------------------------
+
+# A result that is not finite where the truth is plots at this height.
+FAILED_ULP = 1e17
+
+
+def dynamic_range_errors(
+    seed: int = 0, ranges: Sequence[float] | None = None, n: int = 100, repeats: int = 5
+) -> dict[str, list[tuple[float, float]]]:
+    """Worst log-sum-exp error of each implementation against dynamic range.
+
+    For each dynamic range D the inputs are ``repeats`` vectors of ``n``
+    values uniform in [-D, D] (so the largest term is about e**D). Returns,
+    per implementation, ``(D, max ulp error)`` pairs in the log metric; a
+    result that is not finite where the truth is counts as ``FAILED_ULP``.
+
+    Examples
+    --------
+    >>> errors = dynamic_range_errors(ranges=[10.0, 1000.0], n=20, repeats=1)
+    >>> errors["naive log(sum(exp(x)))"][1][1] == FAILED_ULP   # exp(1000) overflows
+    True
+    >>> errors["logspace"][1][1] <= 2
+    True
+    """
+    rng = np.random.default_rng(seed)
+    ranges = list(np.logspace(0, 5, 21)) if ranges is None else list(ranges)
+    implementations: dict[str, Callable[[np.ndarray], Any]] = {
+        "naive log(sum(exp(x)))": _quiet(lambda x: np.log(np.sum(np.exp(x)))),
+        "logspace": K.logsumexp,
+    }
+    special = _scipy_special()
+    if special is not None:
+        implementations["scipy.special.logsumexp"] = special.logsumexp
+    curves: dict[str, list[tuple[float, float]]] = {name: [] for name in implementations}
+    for width in ranges:
+        inputs = [rng.uniform(-width, width, size=n) for _ in range(repeats)]
+        exact = [T.ref_logsumexp(x) for x in inputs]
+        for name, fn in implementations.items():
+            worst = 0.0
+            for x, y in zip(inputs, exact):
+                errors, failed = _errors(np.array([fn(x)]), np.array([y], dtype=object), "log")
+                worst = max(worst, FAILED_ULP if failed else float(errors.max()))
+            curves[name].append((float(width), worst))
+    return curves
+
+
+def plot_dynamic_range(path: str, seed: int = 0) -> None:
+    """Draw :func:`dynamic_range_errors` to a PNG at ``path`` (needs matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curves = dynamic_range_errors(seed=seed)
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    for (name, points), marker in zip(curves.items(), "osx^"):
+        widths, errors = zip(*points)
+        ax.plot(widths, [max(e, 1e-3) for e in errors], marker=marker, label=name)
+    ax.axhline(FAILED_ULP, color="grey", linestyle=":", linewidth=1)
+    ax.text(1.1, FAILED_ULP * 2, "overflow / underflow (no finite result)", fontsize=8, color="grey")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(1e-3, 1e19)
+    ax.set_xlabel("dynamic range D (inputs uniform in [-D, D])")
+    ax.set_ylabel("max error, ulps of max(|result|, 1)")
+    ax.set_title("log-sum-exp of 100 values: error against mpmath")
+    ax.legend(loc="center right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
