@@ -257,6 +257,8 @@ def _linear(x: Any) -> Any:
         return x.to_numpy()
     if isinstance(x, LogFloat):
         return float(x)
+    if isinstance(x, complex) or np.iscomplexobj(x):
+        raise TypeError("LogArray holds real numbers; got a complex exponent")
     return np.asarray(x) if not isinstance(x, (int, float)) else x
 
 
@@ -442,6 +444,7 @@ class LogArray:
         dt = _check_dtype(dtype)
         if isinstance(values, LogArray):
             log, neg = values._log.copy(), None if values._neg is None else values._neg.copy()
+            dt = dt or values.dtype  # a float32 LogArray stays float32
         elif isinstance(values, LogFloat):
             log, neg = _raw(values)
             log, neg = np.array(log), None if neg is None else np.array(True)
@@ -462,7 +465,9 @@ class LogArray:
         if signed and neg is None:
             neg = np.zeros(log.shape, dtype=bool)
         elif signed is False and neg is not None:
-            raise ValueError("LogArray(..., signed=False) got negative values")
+            if np.any(neg & (log > -np.inf)):  # a signed LogArray may hold no negative value
+                raise ValueError("LogArray(..., signed=False) got negative values")
+            neg = None
         self._log = log
         self._neg = neg
         self._matmul_cache = None
@@ -599,6 +604,9 @@ class LogArray:
 
     def copy(self) -> LogArray:
         return self._map(np.copy)
+
+    def __copy__(self) -> LogArray:
+        return self.copy()  # as ndarray: copy.copy copies the data (__reduce__ would share it)
 
     def as_signed(self) -> LogArray:
         """A signed copy (one that can hold negative values)."""
@@ -783,13 +791,13 @@ class LogArray:
             raise ValueError(
                 "The truth value of a LogArray with more than one element is ambiguous. Use a.any() or a.all()"
             )
-        return bool(self._log.reshape(-1)[0] > -np.inf)
+        return bool(self._log.reshape(-1)[0] != -np.inf)  # nan is true, as in numpy
 
     def any(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return np.any(self._log > -np.inf, axis=axis, keepdims=keepdims)
+        return np.any(self._log != -np.inf, axis=axis, keepdims=keepdims)
 
     def all(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return np.all(self._log > -np.inf, axis=axis, keepdims=keepdims)
+        return np.all(self._log != -np.inf, axis=axis, keepdims=keepdims)
 
     # -- reductions ------------------------------------------------------------
 
@@ -803,6 +811,9 @@ class LogArray:
             return _reduced(_kernels.logsumexp(self._log, axis=axis, keepdims=keepdims), None, self.dtype)
         weights = np.where(self._neg, -1.0, 1.0)
         log, sgn = _kernels.logsumexp(self._log, axis=axis, b=weights, keepdims=keepdims, return_sign=True)
+        nan = np.isnan(log)
+        if nan.any() and np.any(nan & ~np.isnan(self._log).any(axis=axis, keepdims=keepdims)):
+            _kernels._signal("invalid", "sum")  # inf - inf, as numpy
         return _reduced(log, np.asarray(sgn) < 0, self.dtype)
 
     def prod(self, axis: Any = None, keepdims: bool = False) -> Any:
@@ -835,18 +846,31 @@ class LogArray:
         with np.errstate(invalid="ignore"):
             # Map each sign class to its own band: negatives below zero below
             # positives, keeping the order inside each band.
-            return np.where(sign > 0, 1.0, np.where(sign < 0, -1.0, 0.0)), np.where(
+            # nan gets a band of its own above the positives: numpy sorts nan last.
+            return np.where(sign > 0, 1.0, np.where(sign < 0, -1.0, np.where(sign == 0, 0.0, 2.0))), np.where(
                 sign < 0, -self._log, np.where(sign == 0, 0.0, self._log)
             )
 
     def _extreme(self, axis: Any, keepdims: bool, largest: bool) -> Any:
-        if self.size == 0:
+        if isinstance(axis, tuple):  # several axes, as numpy: move them last and merge them into one
+            axes = normalize_axis_tuple(axis, self.ndim)
+            kept = [i for i in range(self.ndim) if i not in axes]
+            merged = self.transpose(kept + list(axes))
+            merged = merged.reshape([self.shape[i] for i in kept] + [math.prod(self.shape[i] for i in axes)])
+            out = merged._extreme(-1, False, largest)
+            if not keepdims:
+                return out
+            kept_shape = [1 if i in axes else n for i, n in enumerate(self.shape)]
+            return LogArray(out, dtype=self.dtype, signed=self.signed or None).reshape(kept_shape)
+        if self.size == 0 and (axis is None or self.shape[normalize_axis_tuple(axis, self.ndim)[0]] == 0):
             raise ValueError(f"zero-size LogArray to reduction operation {'max' if largest else 'min'} which has no identity")
         index = self.argmax(axis=axis, keepdims=True) if largest else self.argmin(axis=axis, keepdims=True)
         if axis is None:
             flat = self.ravel()
             picked = flat[int(np.asarray(index).reshape(-1)[0])]
-            return LogArray.full((1,) * self.ndim, picked, dtype=self.dtype) if keepdims else picked
+            if not keepdims:
+                return picked
+            return LogArray.full((1,) * self.ndim, picked, dtype=self.dtype, signed=self.signed or None)
         log = np.take_along_axis(self._log, index, axis=axis)
         neg = None if self._neg is None else np.take_along_axis(self._neg, index, axis=axis)
         if not keepdims:
@@ -867,7 +891,11 @@ class LogArray:
         # Sort first by band, then by key: combine through a rank of the pairs.
         rank = np.empty(self.size, dtype=np.float64)
         order = np.lexsort((key.reshape(-1), band.reshape(-1)))
-        rank[order] = np.arange(self.size)
+        # Equal values share a rank, so that ties go to the first index, as in numpy.
+        flat_key, flat_band = key.reshape(-1)[order], band.reshape(-1)[order]
+        new = np.ones(self.size, dtype=bool)
+        new[1:] = (flat_key[1:] != flat_key[:-1]) | (flat_band[1:] != flat_band[:-1])
+        rank[order] = np.cumsum(new)
         rank = rank.reshape(self.shape)
         rank[np.isnan(self._log)] = np.nan
         return arg(rank, axis=axis, keepdims=keepdims)
@@ -897,7 +925,11 @@ class LogArray:
         LogArray([0.25, 0.75])
         """
         if self._neg is None:
-            return _wrap(_kernels.log_softmax(self._log, axis=axis), None, self.dtype)
+            out = _kernels.log_softmax(self._log, axis=axis)
+            nan = np.isnan(out)
+            if nan.any() and np.any(nan & ~np.isnan(self._log).any(axis=axis, keepdims=True)):
+                _kernels._signal("invalid", "normalize")  # 0 / 0 or inf / inf, as numpy
+            return _wrap(out, None, self.dtype)
         return divide(self, self.sum(axis=axis, keepdims=True))
 
     # -- sorting and selection ------------------------------------------------
