@@ -32,6 +32,9 @@ from logspace._scalar import LogFloat
 __all__ = ["LogArray"]
 
 _LOG_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# Python ints below this in magnitude convert to float exactly enough (as
+# numpy converts them); larger ones are parsed exactly, as LogFloat does.
+_INT_IN_FLOAT = 2**53
 
 # (log, neg): the raw form of an operand. ``neg`` is None for an operand with
 # no negative values; a Python float log marks a weak scalar.
@@ -77,10 +80,11 @@ def _raw(x: Any) -> Raw:
         return x._log, x._neg
     if isinstance(x, LogFloat):
         return x._log, (True if x._sign < 0 else None)
-    if isinstance(x, (float, int)) and not isinstance(x, bool) and type(x) in (float, int):
-        as_float = LogFloat(x)
-        return as_float._log, (True if as_float._sign < 0 else None)
-    if isinstance(x, (np.ndarray, np.generic, bool)):
+    if type(x) is float or type(x) is bool or (type(x) is int and -_INT_IN_FLOAT < x < _INT_IN_FLOAT):
+        # The log numpy takes of an array element, so that LogArray([x]) == x.
+        with np.errstate(divide="ignore"):
+            return float(np.log(abs(float(x)))), (True if x < 0 else None)
+    if isinstance(x, (np.ndarray, np.generic, bool, list, tuple)):
         arr = np.asarray(x)
         if arr.dtype.kind in "OUS":
             return _logs_of_objects(arr)
@@ -92,7 +96,8 @@ def _raw(x: Any) -> Raw:
 
 
 def _is_weak(log: Any) -> bool:
-    return isinstance(log, float)
+    # Python floats only: a numpy scalar's log is a np.float64, which is strong.
+    return type(log) is float
 
 
 def _result_dtype(*logs: Any) -> np.dtype[Any]:
@@ -325,19 +330,21 @@ def matmul(x: Any, y: Any) -> LogArray:
         prepared_a = x._prepared_for_matmul("left") if x._log.ndim >= 2 else None
         prepared_b = y._prepared_for_matmul("right") if y._log.ndim >= 2 else None
         log = _kernels.logmatmulexp(x._log, y._log, prepared_a=prepared_a, prepared_b=prepared_b)
-        return LogArray._from_parts(log if type(log) is np.ndarray else np.asarray(log), None)
+        if type(log) is np.ndarray:
+            return LogArray._from_parts(log, None)
+        return _scalar(float(log), False)  # vector @ vector, a scalar as in numpy
     (la, na), (lb, nb) = _raw(x), _raw(y)
     dtype = _result_dtype(la, lb)
     if na is None and nb is None:
         prepared_a = x._prepared_for_matmul("left") if type(x) is LogArray and x.ndim >= 2 else None
         prepared_b = y._prepared_for_matmul("right") if type(y) is LogArray and y.ndim >= 2 else None
-        return _wrap(_kernels.logmatmulexp(la, lb, prepared_a=prepared_a, prepared_b=prepared_b), None, dtype)
+        return _reduced(_kernels.logmatmulexp(la, lb, prepared_a=prepared_a, prepared_b=prepared_b), None, dtype)
     a_pos, a_neg = _split_signs(la, na)
     b_pos, b_neg = _split_signs(lb, nb)
     positive_part = _kernels.logaddexp(_kernels.logmatmulexp(a_pos, b_pos), _kernels.logmatmulexp(a_neg, b_neg))
     negative_part = _kernels.logaddexp(_kernels.logmatmulexp(a_pos, b_neg), _kernels.logmatmulexp(a_neg, b_pos))
     log, neg = _kernels.logaddexp_signed(positive_part, False, negative_part, True)
-    return _wrap(log, neg, dtype)
+    return _reduced(log, neg, dtype)  # type: ignore[no-any-return]
 
 
 def _split_signs(log: Any, neg: Any) -> tuple[Any, Any]:
@@ -423,7 +430,7 @@ class LogArray:
     >>> float(np.prod(p))                  # underflows
     0.0
     >>> LogArray(p).prod()
-    LogFloat('1.0000000000000982e-5000')
+    LogFloat('1e-5000')
     >>> a = LogArray(['1e-5000', 0.25, '3e400'])
     >>> a
     LogArray([1e-5000, 0.25, 3e+400])
@@ -887,18 +894,26 @@ class LogArray:
     def _arg_extreme(self, axis: Any, keepdims: bool, arg: Any) -> Any:
         if self._neg is None:
             return arg(self._log, axis=axis, keepdims=keepdims)
+        return arg(self._value_rank(), axis=axis, keepdims=keepdims)
+
+    def _value_rank(self) -> NDArray[np.float64]:
+        """Dense rank of each value in the whole array (nan stays nan).
+
+        Signed values sort first by band (negative, zero, positive), then by
+        key; equal values share a rank, so ties resolve to the first index
+        as in numpy. Any order-based operation on a signed array is that
+        operation on this rank.
+        """
         band, key = self._order_key()
-        # Sort first by band, then by key: combine through a rank of the pairs.
         rank = np.empty(self.size, dtype=np.float64)
         order = np.lexsort((key.reshape(-1), band.reshape(-1)))
-        # Equal values share a rank, so that ties go to the first index, as in numpy.
         flat_key, flat_band = key.reshape(-1)[order], band.reshape(-1)[order]
         new = np.ones(self.size, dtype=bool)
         new[1:] = (flat_key[1:] != flat_key[:-1]) | (flat_band[1:] != flat_band[:-1])
         rank[order] = np.cumsum(new)
         rank = rank.reshape(self.shape)
         rank[np.isnan(self._log)] = np.nan
-        return arg(rank, axis=axis, keepdims=keepdims)
+        return rank
 
     def cumsum(self, axis: int | None = None) -> LogArray:
         """Running sum (see :func:`logspace.logcumsumexp`)."""
@@ -952,9 +967,7 @@ class LogArray:
             self._neg[...] = np.take_along_axis(self._neg, order, axis=axis)
 
     def argpartition(self, kth: Any, axis: int = -1) -> NDArray[np.intp]:
-        if self._neg is None:
-            return np.argpartition(self._log, kth, axis=axis)
-        return self.argsort(axis=axis)  # a full sort is a valid partition
+        return np.argpartition(self._log if self._neg is None else self._value_rank(), kth, axis=axis)
 
     def take(self, indices: Any, axis: int | None = None) -> Any:
         log = np.take(self._log, indices, axis=axis)

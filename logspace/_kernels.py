@@ -646,8 +646,13 @@ def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDA
     arr = _wide(_as_logs(x, "prepare_logmatmul"))
     if arr.ndim == 1:
         arr = arr[np.newaxis, :] if side == "left" else arr[:, np.newaxis]
+    axis = -1 if side == "left" else -2
+    if arr.shape[axis] == 0:
+        shape = list(arr.shape)
+        shape[axis] = 1
+        return np.zeros(shape), np.empty(arr.shape)
     with np.errstate(invalid="ignore"):
-        shift = arr.max(axis=-1 if side == "left" else -2, keepdims=True)
+        shift = arr.max(axis=axis, keepdims=True)
         shift[~np.isfinite(shift)] = 0.0
         return shift, np.exp(arr - shift)
 
@@ -700,6 +705,18 @@ def logmatmulexp(
         out = _log_vector_matrix(a, b, prepared_b)
         if out is not None:
             return out
+    if (
+        type(a) is np.ndarray
+        and type(b) is np.ndarray
+        and a.ndim == 2
+        and b.ndim == 1
+        and a.dtype == _FLOAT64
+        and b.dtype == _FLOAT64
+        and a.shape[1] == b.shape[0]
+    ):
+        out = _log_vector_matrix(b, a.T, None if prepared_a is None else (prepared_a[0].T, prepared_a[1].T))
+        if out is not None:
+            return out
     x = _as_logs(a, "logmatmulexp")
     y = _as_logs(b, "logmatmulexp")
     dtype = _result_dtype(x, y)
@@ -719,6 +736,11 @@ def logmatmulexp(
     out = None
     if vector_a and y.ndim == 2 and not vector_b:
         out = _log_vector_matrix(x[0], y, prepared_b)
+    elif vector_b and x.ndim == 2 and not vector_a:
+        transposed = None if prepared_a is None else (prepared_a[0].T, prepared_a[1].T)
+        out = _log_vector_matrix(y[:, 0], x.T, transposed)
+        if out is not None:
+            out = out[:, np.newaxis]
     if out is None:
         out = _logmatmulexp_2d(x, y, prepared_a, prepared_b)
         if vector_a:
@@ -732,6 +754,8 @@ def _log_vector_matrix(
     x: NDArray[np.float64], y: NDArray[np.float64], prepared: tuple[NDArray[np.float64], NDArray[np.float64]] | None
 ) -> NDArray[np.float64] | None:
     """The common case of one finite vector times a matrix, with no flagged entry.
+
+    ``A @ v`` is ``v @ A.T``: the caller passes the transposes (views).
 
     Returns None when the general path is needed (non-finite maximum, or an
     entry that must be recomputed); this path does no more than it must, as

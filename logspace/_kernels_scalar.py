@@ -126,8 +126,8 @@ def exp_cr(x: float) -> float:
     OverflowError ("math range error") where the result overflows, as
     ``math.exp``; 0.0 where it underflows. Same strategy as :func:`log_cr`.
 
-    >>> exp_cr(-2.3025850929940455)
-    0.1
+    >>> exp_cr(-2.3025850929940455)  # e**log(0.1), rounded correctly
+    0.10000000000000002
     >>> exp_cr(-745.0), exp_cr(-746.0)
     (5e-324, 0.0)
     """

@@ -532,7 +532,7 @@ class LogFloat:
         --------
         >>> import mpmath
         >>> mpmath.mpf(LogFloat("-1e-5000"))  # the stored value, 4e-13 from -1e-5000
-        mpf('-9.99999999999561e-5001')
+        mpf('-9.9999999999956129e-5001')
         """
         import mpmath
 

@@ -728,7 +728,6 @@ def test_weak_scalars_keep_dtype(dtype):
     assert (a + np.ones(2, dtype=np.float32)).dtype == np.result_type(dtype, np.float32)
 
 
-@pytest.mark.xfail(strict=True, reason="numpy scalars count as weak (np.float64 subclasses float); numpy 2 treats them as strong")
 def test_numpy_float64_scalar_promotes_like_numpy():
     a = LogArray([1.0, 2.0], dtype=np.float32)
     assert (a + np.float64(1.0)).dtype == (np.ones(2, np.float32) + np.float64(1.0)).dtype == np.float64
@@ -748,7 +747,6 @@ def test_float32_ndarray_keeps_float64_accuracy():
     np.testing.assert_allclose((a * y).to_numpy(), 2.0 * y.astype(np.float64), rtol=1e-14)
 
 
-@pytest.mark.xfail(strict=True, reason="a Python float's log is correctly rounded (LogFloat), an array's is np.log's")
 def test_array_equals_the_floats_it_was_made_from():
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 10, 20000)
@@ -982,9 +980,7 @@ def test_truth_values():
         ((7,), (7, 3)),
         ((4, 7), (7,)),
         ((2, 1, 3, 5), (4, 5, 2)),
-        pytest.param(
-            (3, 0), (0, 2), marks=pytest.mark.xfail(strict=True, reason="prepare_logmatmul fails on an empty inner dimension")
-        ),
+        ((3, 0), (0, 2)),
     ],
 )
 def test_matmul_against_mpmath(dtype, sa, sb):
@@ -998,12 +994,14 @@ def test_matmul_against_mpmath(dtype, sa, sb):
     exact = T.ref_logmatmulexp(la, lb)
     assert isinstance(got, LogArray) and not got.signed and got.dtype == dtype
     assert got.shape == np.matmul(np.ones(sa), np.ones(sb)).shape
-    T.assert_ulp_close(got.log, exact, matmul_allowed(la, lb, exact, dtype))
+    if la.shape[-1] == 0:  # an empty inner dimension: every entry is an empty sum
+        assert np.all(got.log == -np.inf)
+    else:
+        T.assert_ulp_close(got.log, exact, matmul_allowed(la, lb, exact, dtype))
     # the same product a second time (the prepared operands are kept)
     np.testing.assert_array_equal((a @ b).log, got.log)
 
 
-@pytest.mark.xfail(strict=True, reason="1-D @ 1-D gives a 0-d LogArray where numpy gives a scalar (LogFloat)")
 def test_matmul_of_vectors_is_a_logfloat():
     v = LogArray([1.0, 2.0, 3.0])
     assert isinstance(v @ v, LogFloat)
@@ -1344,7 +1342,6 @@ def test_argpartition(signed):
                     np.testing.assert_array_equal(np.sort(part, axis=axis), np.sort(x, axis=axis))
 
 
-@pytest.mark.xfail(strict=True, reason="the signed argpartition (a full argsort) does not check kth")
 def test_argpartition_kth_out_of_bounds_signed():
     with pytest.raises(ValueError):
         LogArray([1.0, -2.0, 3.0]).argpartition(5)
