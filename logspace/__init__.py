@@ -19,6 +19,7 @@ from logspace._kernels import (
     logmatmulexp,
     logsubexp,
     logsumexp,
+    prepare_logmatmul,
     softmax,
 )
 from logspace._scalar import LogFloat, fsum, isclose
@@ -40,5 +41,6 @@ __all__ = [
     "logmatmulexp",
     "logsubexp",
     "logsumexp",
+    "prepare_logmatmul",
     "softmax",
 ]

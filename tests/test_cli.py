@@ -1,0 +1,43 @@
+"""The command line: the console driven by piped input, help and bad usage."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "logspace", *args], input=stdin, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_console_has_logspace_imported_and_evaluates_piped_input():
+    result = run(stdin="print(LogFloat('1e-5000') * 3)\nprint(float(logsumexp([0.0, -40.0])))\n")
+    assert result.returncode == 0, result.stderr
+    assert "3e-5000" in result.stdout
+    assert "4.248354255291589e-18" in result.stdout
+    # The banner, with its example lines, goes where the console writes it.
+    assert "LogFloat('1e-5000') * 3" in result.stderr
+
+
+def test_console_reports_errors_and_goes_on():
+    result = run(stdin="LogFloat('abc')\nprint('still here')\n")
+    assert result.returncode == 0
+    assert "could not convert string to LogFloat: 'abc'" in result.stderr
+    assert "still here" in result.stdout
+
+
+def test_help_lists_the_subcommands():
+    result = run("--help")
+    assert result.returncode == 0
+    assert "accuracy" in result.stdout and "bench" in result.stdout
+
+
+@pytest.mark.parametrize("args", [("nonsense",), ("accuracy", "--no-such-flag")])
+def test_bad_usage_exits_2_with_a_usage_message(args):
+    result = run(*args)
+    assert result.returncode == 2
+    assert "usage: python -m logspace" in result.stderr
