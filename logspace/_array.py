@@ -383,21 +383,6 @@ def log(x: Any) -> NDArray[Any]:
     return out
 
 
-def isclose(x: Any, y: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:
-    """numpy.isclose on the values: |x - y| <= atol + rtol * |y|, in log space.
-
-    The linear ``atol`` makes every value below it close to zero and to every
-    other tiny value; pass ``atol=0`` to compare tiny probabilities.
-    """
-    diff = absolute(subtract(x, y))
-    bound = add(LogFloat(atol) if atol else LogFloat(0), multiply(rtol, absolute(y)))
-    close = less_equal(diff, bound) | equal(x, y)
-    if equal_nan:
-        close |= isnan(x) & isnan(y)
-    close = np.asarray(close)
-    return close[()] if close.ndim == 0 else close
-
-
 # ---------------------------------------------------------------------------
 # The array type
 # ---------------------------------------------------------------------------
@@ -455,6 +440,13 @@ class LogArray:
         elif isinstance(values, LogFloat):
             log, neg = _raw(values)
             log, neg = np.array(log), None if neg is None else np.array(True)
+        elif isinstance(values, (list, tuple)) and any(isinstance(item, LogArray) for item in values):
+            # Stack the logs: np.asarray would go through the linear values.
+            rows = [item if isinstance(item, LogArray) else LogArray(item) for item in values]
+            log = np.stack([row._log for row in rows])
+            neg = None
+            if any(row._neg is not None for row in rows):
+                neg = np.stack([np.zeros(row.shape, bool) if row._neg is None else row._neg for row in rows])
         else:
             if isinstance(values, (str, bytes)) or (isinstance(values, complex)):
                 arr = np.asarray(values, dtype=object if isinstance(values, str) else None)

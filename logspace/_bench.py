@@ -719,6 +719,8 @@ def run(
             rows.append(row)
             if progress is not None:
                 progress(f"{row.case} | {row.size} | {_duration(row.seconds)} vs {_duration(row.peer_seconds)}")
+    if not command and config is not None:
+        command = "logspace._bench.run(config=...)"
     command = command or f"python -m logspace bench{' --quick' if quick else ''}"
     seconds = time.perf_counter() - started
     load_after = _load_average()
@@ -776,7 +778,7 @@ def _cells(row: Row) -> list[str]:
 
 def format_report(report: Report) -> str:
     """The machine lines, the skipped peers, the table and its legend."""
-    lines = [f"Command: {report.command}", *report.machine, *report.skipped, ""]
+    lines = [f"- Command: `{report.command}`", *(f"- {line}" for line in (*report.machine, *report.skipped)), ""]
     lines.append("| " + " | ".join(COLUMNS) + " |")
     right = {"logspace", "peer time", "ratio"}
     lines.append("|" + "|".join("---:" if c in right else "---" for c in COLUMNS) + "|")

@@ -255,11 +255,17 @@ class LogFloat:
 
     # ------------------------------------------------------------------
     # numpy interoperability
-    #
-    # >>> The lead developer adds ``__array_ufunc__`` HERE. <<<
-    # Until then the binary operators below return NotImplemented for
-    # ndarrays, LogArrays and anything else with ``__array_ufunc__`` (numpy
-    # scalars are plain numbers and handled here).
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """numpy ufuncs on a LogFloat behave as on a 0-d LogArray.
+
+        The binary operators below return NotImplemented for ndarrays and
+        LogArrays, so ``LogFloat * ndarray`` ends here (a LogArray), and so
+        does ``np.float64(2) * LogFloat(3)`` (a LogFloat).
+        """
+        from logspace import _numpy_api
+
+        return _numpy_api.scalar_array_ufunc(ufunc, method, inputs, kwargs)
 
     # ------------------------------------------------------------------
     # arithmetic: the fast paths test ``type(other) is LogFloat`` first and

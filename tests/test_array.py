@@ -1588,3 +1588,10 @@ def test_strategy_arguments_checked():
         log_floats(min_log=1.0, max_log=0.0)
     with pytest.raises(ValueError):
         log_arrays(max_log=math.inf)
+
+
+def test_list_of_logarrays_stacks_the_logs_not_the_linear_values():
+    # np.asarray of LogArrays would underflow 1e-5000 to 0 through __array__.
+    stacked = LogArray([LogArray(["1e-5000"]), LogArray(["-2e-5000"])])
+    assert stacked.shape == (2, 1) and stacked.signed
+    assert stacked[0, 0] == LogFloat("1e-5000") and stacked[1, 0] == LogFloat("-2e-5000")

@@ -77,8 +77,8 @@ def test_table_has_the_columns_and_a_cell_per_column(report):
     for cells in body:
         assert len(cells) == len(header)
         assert cells[met] == "yes" or cells[met].startswith("NO") or cells[met] == "(report)"
-    assert text.startswith("Command: python -m logspace bench")
-    assert "Machine: " in text and "numpy " in text
+    assert text.startswith("- Command: `logspace._bench.run(config=...)`")
+    assert "- Machine: " in text and "numpy " in text
 
 
 def test_conditions_and_targets():
@@ -104,8 +104,8 @@ def test_missing_peers_are_skipped_with_a_line(monkeypatch):
         monkeypatch.setitem(sys.modules, module, None)
     report = _bench.run(config=tiny(lse_2d=(4, 8)))
     text = _bench.format_report(report)
-    assert any(line.startswith("scipy is not installed") for line in text.splitlines())
-    assert any(line.startswith("hmmlearn is not installed") for line in text.splitlines())
+    assert any(line.startswith("- scipy is not installed") for line in text.splitlines())
+    assert any(line.startswith("- hmmlearn is not installed") for line in text.splitlines())
     assert "logspace[bench]" in report.skipped[0]
     peers = {row.peer for row in report.rows}
     assert not any("scipy" in p or "hmmlearn" in p for p in peers)
@@ -116,6 +116,6 @@ def test_command_line(monkeypatch, capsys):
     monkeypatch.setattr(_bench, "QUICK", _bench.tiny_config())
     assert main(["bench", "--quick"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Command: python -m logspace bench --quick\n")
+    assert out.startswith("- Command: `python -m logspace bench --quick`\n")
     header, body = table_rows(out)
     assert header == list(_bench.COLUMNS) and body

@@ -113,7 +113,9 @@ def assert_same(got: Any, expected: Any, dtype: Any, check_dtype: bool = True) -
     assert got_lin.shape == expected_arr.shape, (got_lin.shape, expected_arr.shape)
     if check_dtype and isinstance(got, LogArray) and expected_arr.dtype.kind == "f":
         assert got.dtype == expected_arr.dtype, (got.dtype, expected_arr.dtype)
-    np.testing.assert_allclose(got_lin, expected_arr, equal_nan=True, **tolerance(dtype, got_lin.dtype, expected_arr.dtype))
+    np.testing.assert_allclose(
+        got_lin, expected_arr, equal_nan=True, **tolerance(dtype, got_lin.dtype, expected_arr.dtype)
+    )
 
 
 def copy_of(x: Any) -> Any:
@@ -161,8 +163,12 @@ case(
     lambda A: np.sum(A.t, 0, None, None, True),
     lambda A: np.sum(A.m, axis=-1, out=copy_of(A.w)),
 )
-case(np.prod, lambda A: np.prod(A.m), lambda A: np.prod(A.t, axis=1, keepdims=True), lambda A: np.prod(A.m, axis=(0, 1)))
-case(np.mean, lambda A: np.mean(A.m), lambda A: np.mean(A.t, axis=(0, 2)), lambda A: np.mean(A.m, axis=0, keepdims=True))
+case(
+    np.prod, lambda A: np.prod(A.m), lambda A: np.prod(A.t, axis=1, keepdims=True), lambda A: np.prod(A.m, axis=(0, 1))
+)
+case(
+    np.mean, lambda A: np.mean(A.m), lambda A: np.mean(A.t, axis=(0, 2)), lambda A: np.mean(A.m, axis=0, keepdims=True)
+)
 for _f in (np.max, np.amax, np.min, np.amin):
     case(
         _f,
@@ -195,7 +201,11 @@ if hasattr(np, "cumulative_sum"):
         lambda A: np.cumulative_sum(A.v),
         lambda A: np.cumulative_sum(A.m, axis=1, include_initial=True),
     )
-    case(np.cumulative_prod, lambda A: np.cumulative_prod(A.v), lambda A: np.cumulative_prod(A.m, axis=0, include_initial=True))
+    case(
+        np.cumulative_prod,
+        lambda A: np.cumulative_prod(A.v),
+        lambda A: np.cumulative_prod(A.m, axis=0, include_initial=True),
+    )
 
 
 def _with_nans(x: Any) -> Any:
@@ -226,14 +236,18 @@ case(np.linalg.tensordot, lambda A: np.linalg.tensordot(A.t, A.c, axes=1))
 case(np.kron, lambda A: np.kron(A.s, A.c), lambda A: np.kron(A.v, A.m))
 case(np.einsum, lambda A: np.einsum("ij,jk->ik", A.m, A.c), lambda A: np.einsum("i,i", A.v, A.v))
 case(np.einsum_path, lambda A: np.einsum_path("ij,jk,kl->il", A.m, A.c, A.c.T, optimize="greedy"))
-case(np.trace, lambda A: np.trace(A.s), lambda A: np.trace(A.t, offset=1, axis1=1, axis2=2), lambda A: np.trace(A.m, -1))
+case(
+    np.trace, lambda A: np.trace(A.s), lambda A: np.trace(A.t, offset=1, axis1=1, axis2=2), lambda A: np.trace(A.m, -1)
+)
 case(np.linalg.trace, lambda A: np.linalg.trace(A.t), lambda A: np.linalg.trace(A.s, offset=1))
 case(np.diff, lambda A: np.diff(A.m), lambda A: np.diff(A.t, n=2, axis=1), lambda A: np.diff(A.v, prepend=1.0, append=A.v[:2]),
      lambda A: np.diff(A.m, n=0))  # fmt: skip
 case(np.ediff1d, lambda A: np.ediff1d(A.m), lambda A: np.ediff1d(A.v, to_end=[1.0, 2.0], to_begin=A.w))
 case(np.linalg.matmul, lambda A: np.linalg.matmul(A.m, A.c), lambda A: np.linalg.matmul(A.t, A.v))
 case(np.linalg.vecdot, lambda A: np.linalg.vecdot(A.m, A.v), lambda A: np.linalg.vecdot(A.m, A.w[:, None], axis=0))
-case(np.linalg.multi_dot, lambda A: np.linalg.multi_dot([A.w, A.s, A.m, A.v]), lambda A: np.linalg.multi_dot([A.s, A.m]))
+case(
+    np.linalg.multi_dot, lambda A: np.linalg.multi_dot([A.w, A.s, A.m, A.v]), lambda A: np.linalg.multi_dot([A.s, A.m])
+)
 case(np.linalg.matrix_power, lambda A: np.linalg.matrix_power(A.s, 3), lambda A: np.linalg.matrix_power(A.s, 0),
      lambda A: np.linalg.matrix_power(A.s, 1), lambda A: np.linalg.matrix_power(A.s, 4))  # fmt: skip
 case(np.linalg.vector_norm, lambda A: np.linalg.vector_norm(A.m), lambda A: np.linalg.vector_norm(A.m, axis=1, ord=1),
@@ -244,7 +258,11 @@ case(np.linalg.norm, lambda A: np.linalg.norm(A.m), lambda A: np.linalg.norm(A.v
      lambda A: np.linalg.norm(A.m, "fro", keepdims=True), lambda A: np.linalg.norm(A.m, 1),
      lambda A: np.linalg.norm(A.t, np.inf, axis=(2, 1)), lambda A: np.linalg.norm(A.m, -1, axis=(0, 1), keepdims=True),
      lambda A: np.linalg.norm(A.m, -np.inf), lambda A: np.linalg.norm(A.t))  # fmt: skip
-case(np.linalg.matrix_norm, lambda A: np.linalg.matrix_norm(A.t), lambda A: np.linalg.matrix_norm(A.m, ord=np.inf, keepdims=True))
+case(
+    np.linalg.matrix_norm,
+    lambda A: np.linalg.matrix_norm(A.t),
+    lambda A: np.linalg.matrix_norm(A.m, ord=np.inf, keepdims=True),
+)
 
 # joining and splitting
 case(np.concatenate, lambda A: np.concatenate([A.m, A.nm]), lambda A: np.concatenate((A.m, A.s), axis=None),
@@ -256,7 +274,12 @@ case(np.dstack, lambda A: np.dstack([A.m, A.nm]))
 case(np.column_stack, lambda A: np.column_stack([A.w, A.s]))
 case(np.block, lambda A: np.block([[A.s, A.m], [A.v[:3], A.nv]]), lambda A: np.block([A.v, 1.0]))
 case(np.append, lambda A: np.append(A.m, A.v), lambda A: np.append(A.m, A.nm, axis=0))
-case(np.insert, lambda A: np.insert(A.m, 1, A.v, axis=0), lambda A: np.insert(A.v, [0, 2], -3.0), lambda A: np.insert(A.m, 2, 5.0))
+case(
+    np.insert,
+    lambda A: np.insert(A.m, 1, A.v, axis=0),
+    lambda A: np.insert(A.v, [0, 2], -3.0),
+    lambda A: np.insert(A.m, 2, 5.0),
+)
 case(np.split, lambda A: np.split(A.m, 2, axis=1), lambda A: np.split(A.t, [1], axis=0))
 case(np.array_split, lambda A: np.array_split(A.m, 3, axis=1))
 case(np.hsplit, lambda A: np.hsplit(A.m, 2))
@@ -270,7 +293,12 @@ case(np.meshgrid, lambda A: np.meshgrid(A.v, A.w), lambda A: np.meshgrid(A.v, A.
 # moving elements
 case(np.reshape, lambda A: np.reshape(A.m, (2, 6)), lambda A: np.reshape(A.t, -1, order="F"))
 case(np.ravel, lambda A: np.ravel(A.t), lambda A: np.ravel(A.m, order="F"))
-case(np.transpose, lambda A: np.transpose(A.t), lambda A: np.transpose(A.t, (1, 0, 2)), lambda A: np.permute_dims(A.t, (2, 0, 1)))
+case(
+    np.transpose,
+    lambda A: np.transpose(A.t),
+    lambda A: np.transpose(A.t, (1, 0, 2)),
+    lambda A: np.permute_dims(A.t, (2, 0, 1)),
+)
 case(np.matrix_transpose, lambda A: np.matrix_transpose(A.t))
 case(np.linalg.matrix_transpose, lambda A: np.linalg.matrix_transpose(A.m))
 case(np.moveaxis, lambda A: np.moveaxis(A.t, 0, -1))
@@ -327,7 +355,12 @@ case(np.flatnonzero, lambda A: np.flatnonzero(A.m))
 # order
 case(np.sort, lambda A: np.sort(A.m), lambda A: np.sort(A.t, axis=1), lambda A: np.sort(A.m, axis=None),
      lambda A: np.sort(A.m, axis=0, stable=True))  # fmt: skip
-case(np.argsort, lambda A: np.argsort(A.m), lambda A: np.argsort(A.t, axis=0), lambda A: np.argsort(A.m, axis=None, kind="stable"))
+case(
+    np.argsort,
+    lambda A: np.argsort(A.m),
+    lambda A: np.argsort(A.t, axis=0),
+    lambda A: np.argsort(A.m, axis=None, kind="stable"),
+)
 case(np.partition, lambda A: np.partition(A.m, 1)[:, 1], lambda A: np.partition(A.m, 4, axis=None)[4],
      lambda A: np.partition(A.t, 1, axis=1)[:, 1])  # fmt: skip
 case(np.argpartition, lambda A: np.take_along_axis(A.m, np.argpartition(A.m, 2), -1)[:, 2],
@@ -338,11 +371,19 @@ case(np.searchsorted, lambda A: np.searchsorted(np.sort(A.v), A.m), lambda A: np
 
 # in place
 case(np.copyto, lambda A: inplace(np.copyto, A.m, A.v), lambda A: inplace(np.copyto, A.m, A.nm, where=A.nm > 0.5))
-case(np.put, lambda A: inplace(np.put, A.m, [0, 3, 5], A.v[:3]), lambda A: inplace(np.put, A.v, [1, 7], [0.5, 0.25], mode="clip"))
+case(
+    np.put,
+    lambda A: inplace(np.put, A.m, [0, 3, 5], A.v[:3]),
+    lambda A: inplace(np.put, A.v, [1, 7], [0.5, 0.25], mode="clip"),
+)
 case(np.putmask, lambda A: inplace(np.putmask, A.m, A.nm > 1, A.v))
 case(np.place, lambda A: inplace(np.place, A.m, A.nm > 1, [0.5, 0.75]))
 case(np.put_along_axis, lambda A: inplace(np.put_along_axis, A.m, np.array([[1], [0], [3]]), A.w[:, None], 1))
-case(np.fill_diagonal, lambda A: inplace(np.fill_diagonal, A.s, 3.0), lambda A: inplace(np.fill_diagonal, A.m, A.w, wrap=True))
+case(
+    np.fill_diagonal,
+    lambda A: inplace(np.fill_diagonal, A.s, 3.0),
+    lambda A: inplace(np.fill_diagonal, A.m, A.w, wrap=True),
+)
 
 # new arrays
 case(np.zeros_like, lambda A: np.zeros_like(A.m), lambda A: np.zeros_like(A.m, shape=(2,)))
@@ -357,7 +398,12 @@ case(np.isclose, lambda A: np.isclose(A.m, A.m * 1.000001), lambda A: np.isclose
 case(np.allclose, lambda A: np.allclose(A.m, A.m * 1.000001), lambda A: np.allclose(A.m, A.m * 1.1))
 case(np.array_equal, lambda A: np.array_equal(A.m, A.m + 0.0), lambda A: np.array_equal(A.m, A.v),
      lambda A: np.array_equal(A.m, A.m * 2))  # fmt: skip
-case(np.array_equiv, lambda A: np.array_equiv(A.m, A.m[:1]), lambda A: np.array_equiv(A.m, A.v), lambda A: np.array_equiv(A.m, A.w))
+case(
+    np.array_equiv,
+    lambda A: np.array_equiv(A.m, A.m[:1]),
+    lambda A: np.array_equiv(A.m, A.v),
+    lambda A: np.array_equiv(A.m, A.w),
+)
 case(np.isposinf, lambda A: np.isposinf(A.m / A.m[0, 0] * np.array([np.inf, 1, 1, -np.inf])))
 case(np.isneginf, lambda A: np.isneginf(A.m / A.m[0, 0] * np.array([np.inf, 1, 1, -np.inf])))
 
@@ -589,6 +635,8 @@ def test_refusal_names_the_function_with_its_module() -> None:
         np.unique(a)
     with pytest.raises(TypeError, match=r"^numpy\.round is not supported"):
         np.round(a)
+    assert name_of(np.concatenate) == "numpy.concatenate" and name_of(np.transpose) == "numpy.transpose"
+    assert name_of(np.char.join) == "numpy.char.join" and name_of(np.emath.sqrt) == "numpy.lib.scimath.sqrt"
     # A function in neither table (one a later numpy may add) is refused too, by name.
 
     def brand_new(x: Any) -> Any:
@@ -1027,7 +1075,9 @@ def test_sort_puts_nan_last_in_signed_arrays() -> None:
     values = np.array([np.nan, -1.0, 0.0, 1.0, np.nan, -np.inf])
     np.testing.assert_array_equal(np.sort(LogArray(values)).to_numpy(), np.sort(values))
     np.testing.assert_array_equal(np.argsort(LogArray(values), kind="stable"), np.argsort(values, kind="stable"))
-    np.testing.assert_array_equal(np.searchsorted(np.sort(LogArray(values)), LogArray(values)), np.searchsorted(np.sort(values), values))
+    np.testing.assert_array_equal(
+        np.searchsorted(np.sort(LogArray(values)), LogArray(values)), np.searchsorted(np.sort(values), values)
+    )
 
 
 def test_shape_functions_keep_signedness_and_share_memory() -> None:
@@ -1092,11 +1142,13 @@ def _same_scalar(got: Any, expected: Any) -> None:
         np.testing.assert_array_equal(got, expected)
 
 
-@pytest.mark.parametrize("ufunc", [u for u in api.UFUNCS if u.signature is None and u is not np.exp], ids=lambda u: u.__name__)
+@pytest.mark.parametrize(
+    "ufunc", [u for u in api.UFUNCS if u.signature is None and u is not np.exp], ids=lambda u: u.__name__
+)
 def test_scalar_array_ufunc_acts_as_on_0d_logarray(ufunc: np.ufunc) -> None:
     with np.errstate(all="ignore"):
         for x in SCALARS:
-            for inputs in ([(x,)] if ufunc.nin == 1 else [(x, y) for y in SCALARS] + [(x, 2.0), (3.0, x)]):
+            for inputs in [(x,)] if ufunc.nin == 1 else [(x, y) for y in SCALARS] + [(x, 2.0), (3.0, x)]:
                 if ufunc in (np.power, np.float_power) and isinstance(inputs[-1], LogFloat) and inputs[-1].sign < 0:
                     continue
                 got = api.scalar_array_ufunc(ufunc, "__call__", inputs, {})
@@ -1131,7 +1183,7 @@ def test_scalar_array_ufunc_details() -> None:
 def test_tables_hold_one_entry_per_function() -> None:
     for table in (api.UFUNCS, api.FUNCTIONS, api.REFUSED):
         assert len(table) == len(set(map(id, table)))
-    for key, reason in api.REFUSED.items():
+    for reason in api.REFUSED.values():
         assert isinstance(reason, str) and reason and not reason.endswith(".")
     for (ufunc, method), handler in api.UFUNC_METHODS.items():
         assert isinstance(ufunc, np.ufunc) and method in ("reduce", "accumulate", "outer") and callable(handler)
@@ -1140,7 +1192,6 @@ def test_tables_hold_one_entry_per_function() -> None:
         assert all(callable(h) for h in api.FUNCTIONS.values())
 
 
-@pytest.mark.skipif(not hasattr(LogFloat, "__array_ufunc__"), reason="LogFloat.__array_ufunc__ is not hooked in yet")
 def test_numpy_ufuncs_on_logfloat() -> None:
     x, y = LogFloat("1e-5000"), LogFloat("-3e-5000")
     total = np.add(x, y)
