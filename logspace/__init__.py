@@ -10,6 +10,7 @@ The package is layered; this module only re-exports:
 5. command line (``__main__``).
 """
 
+from logspace._array import LogArray
 from logspace._kernels import (
     log1mexp,
     log1pexp,
@@ -23,7 +24,6 @@ from logspace._kernels import (
     softmax,
 )
 from logspace._scalar import LogFloat, fsum, isclose
-from logspace._array import LogArray
 
 __version__ = "0.1.0"
 

@@ -13,7 +13,7 @@ are the same as in :mod:`logspace._kernels`; see there for the references.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from mpmath import libmp
@@ -61,7 +61,7 @@ def _float_of(man: int, exp: int) -> float:
         return _INF
 
 
-def _mp_rounded(fn: object, x: float) -> float:
+def _mp_rounded(fn: Callable[[tuple, int, str], tuple], x: float) -> float:
     """``fn(x)`` (an mpmath ``libmp`` function) correctly rounded, by Ziv's strategy.
 
     The libmp result at ``prec`` bits is within 2**(8 - prec) of the exact
@@ -72,7 +72,7 @@ def _mp_rounded(fn: object, x: float) -> float:
     arg = libmp.from_float(x)
     prec = 128
     while True:
-        sign, man, exp, bc = fn(arg, prec, _ROUND_NEAREST)  # type: ignore[operator]
+        sign, man, exp, bc = fn(arg, prec, _ROUND_NEAREST)
         if not man:
             return 0.0
         pad = prec - bc
@@ -86,12 +86,12 @@ def _mp_rounded(fn: object, x: float) -> float:
         prec *= 2
 
 
-def _ld_decided(estimate: object) -> float | None:
+def _ld_decided(estimate: np.longdouble) -> float | None:
     """The float64 nearest to a long double estimate, if its error cannot matter."""
-    near = float(estimate)  # type: ignore[arg-type]
+    near = float(estimate)
     if near - near != 0.0:
         return None
-    off = abs(float(estimate - _LD(near)))  # type: ignore[operator]
+    off = abs(float(estimate - _LD(near)))
     ulp = math.ulp(near)
     if 0.5 * ulp - off > _LD_TRUST * abs(near):
         return near

@@ -182,7 +182,7 @@ class LogFloat:
     def __new__(cls, value: Any = 0) -> LogFloat:
         t = type(value)
         if t is LogFloat and cls is LogFloat:
-            return value  # type: ignore[no-any-return]
+            return value
         if t is float:
             log, sign = _log_of_float(value)
         elif t is int:
@@ -674,7 +674,7 @@ def _real(y: Any) -> int | float | Fraction | Decimal | None:
     """An exact Python int, float, Fraction or Decimal for ``y``, or None."""
     t = type(y)
     if t is float or t is int or t is Fraction or t is Decimal:
-        return y  # type: ignore[no-any-return]
+        return y
     if isinstance(y, np.generic):
         if isinstance(y, (np.integer, np.bool_)):
             return int(y)
@@ -690,7 +690,7 @@ def _real(y: Any) -> int | float | Fraction | Decimal | None:
     if isinstance(y, float):
         return float(y)
     if isinstance(y, Decimal):
-        return y
+        return Decimal(y)  # a subclass becomes a plain Decimal, which the callers expect
     if isinstance(y, numbers.Rational):
         return Fraction(int(y.numerator), int(y.denominator))
     if hasattr(y, "_mpf_") and type(y).__module__.startswith("mpmath"):
@@ -851,8 +851,8 @@ def _arith_mul_general(x: LogFloat, y: Any, op: int) -> Any:
 
 def _arith_add(x: LogFloat, y: Any, sx: int, sy: int) -> Any:
     """sx*x + sy*y for y not exactly LogFloat (sx, sy are +-1)."""
-    t = type(y)
-    if t is float or (t is int and -_INT_FAST < y < _INT_FAST):
+    ty = type(y)
+    if ty is float or (ty is int and -_INT_FAST < y < _INT_FAST):
         if y > 0:
             b, t = _mlog(y), sy
         elif y < 0:
@@ -936,7 +936,7 @@ def _pow_real(a: float, s: int, y: int | float | Fraction | Decimal) -> LogFloat
         r = a * y  # one rounding (an int of up to 53 bits is exact as a float)
     else:
         try:
-            r = float(Fraction(a) * y)  # correctly rounded
+            r = float(Fraction(a) * Fraction(y))  # correctly rounded
         except OverflowError:
             r = _INF if (a > 0) == (y > 0) else -_INF
     if r == _INF:

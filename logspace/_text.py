@@ -229,7 +229,12 @@ def _round_decimal(
     x = libmp.from_float(log)
     mag = max(math.frexp(abs(log))[1], 2)
     e10 = _decade(x, mag) if log else 0
-    q = e10 - digits + 1 if digits is not None else quantum
+    if digits is not None:
+        q = e10 - digits + 1
+    elif quantum is not None:
+        q = quantum
+    else:
+        raise TypeError("_round_decimal needs digits or quantum")
     n = e10 - q + 1  # significant digits kept
     if n > _MAX_DIGITS:
         raise OverflowError(f"the result would need {n} digits (the limit is {_MAX_DIGITS})")

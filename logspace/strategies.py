@@ -27,7 +27,7 @@ gives probabilities that sum to one:
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from hypothesis import strategies as st
@@ -173,7 +173,7 @@ def log_arrays(
         if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"log_arrays: dtype must be float32 or float64, not {dt}")
         lo, hi = (min_log, max_log) if dt == np.float64 else _float32_range(min_log, max_log)
-        width = 64 if dt == np.float64 else 32
+        width: Literal[32, 64] = 64 if dt == np.float64 else 32
         options = [st.floats(min_value=lo, max_value=hi, width=width)]
         if allow_zero:
             options.append(st.just(-math.inf))

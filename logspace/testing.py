@@ -462,8 +462,8 @@ def ref_logsumexp(
     x = np.asarray(x, dtype=np.float64)
     rows, kept_shape, keep_shape, _ = _reduction_rows(x, axis)
     wrows = None if w is None else _reduction_rows(w, axis)[0]
-    res = np.empty(rows.shape[0], dtype=object)
-    sgn = np.empty(rows.shape[0], dtype=np.float64)
+    res: NDArray[Any] = np.empty(rows.shape[0], dtype=object)
+    sgn: NDArray[np.float64] = np.empty(rows.shape[0], dtype=np.float64)
     for i in range(rows.shape[0]):
         ws = None if wrows is None else wrows[i].tolist()
         res[i], sgn[i] = _retrying(_lse_terms, rows[i].tolist(), ws)
@@ -571,10 +571,10 @@ def ref_logmatmulexp(a: ArrayLike, b: ArrayLike) -> Any:
         )
     batch = np.broadcast_shapes(x2.shape[:-2], y2.shape[:-2])
     n_batch = math.prod(batch)
-    xb = np.broadcast_to(x2, batch + x2.shape[-2:]).reshape((n_batch,) + x2.shape[-2:])
-    yb = np.broadcast_to(y2, batch + y2.shape[-2:]).reshape((n_batch,) + y2.shape[-2:])
+    xb: NDArray[np.float64] = np.broadcast_to(x2, batch + x2.shape[-2:]).reshape((n_batch,) + x2.shape[-2:])
+    yb: NDArray[np.float64] = np.broadcast_to(y2, batch + y2.shape[-2:]).reshape((n_batch,) + y2.shape[-2:])
     n, k, p = x2.shape[-2], x2.shape[-1], y2.shape[-1]
-    out = np.empty((xb.shape[0], n, p), dtype=object)
+    out: NDArray[Any] = np.empty((xb.shape[0], n, p), dtype=object)
     for t in range(xb.shape[0]):
         rows = xb[t].tolist()
         cols = yb[t].T.tolist()

@@ -92,7 +92,7 @@ def recorded(fn, *args):
         warnings.simplefilter("always")
         try:
             result = fn(*args)
-        except Exception as exc:  # noqa: BLE001 - compared by type
+        except Exception as exc:
             result = exc
     return result, {str(w.message).split(" encountered")[0] for w in caught}
 

@@ -1153,3 +1153,12 @@ def test_isclose_agrees_with_math_in_float_range(a, b, rel_tol, abs_tol):
 def test_package_exports():
     assert logspace.LogFloat is LogFloat and logspace.fsum is fsum and logspace.isclose is isclose
     assert {"LogFloat", "fsum", "isclose"} <= set(logspace.__all__)
+
+
+def test_decimal_subclass_exponent_is_taken_as_a_decimal():
+    # _real() used to pass a Decimal subclass through unconverted, and ** then
+    # asked it for a denominator.
+    class MyDecimal(Decimal):
+        pass
+
+    assert LogFloat(2) ** MyDecimal(2) == LogFloat(2) ** Decimal(2)
