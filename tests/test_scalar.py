@@ -1009,6 +1009,9 @@ def test_format_examples(x, spec, text):
 def test_format_agrees_with_float_in_range(v, spec):
     x = LogFloat(str(v))  # the LogFloat nearest to the shortest decimal of v
     assume(logspace._text.format_repr_argument(x.log, x.sign) is not None)
+    # Positional formats of large values print every integer digit, and past
+    # the 13th or so the LogFloat's exact value and the float's differ.
+    assume(spec not in (".2f", ".1%") or v < 1e12)
     shortest = float(str(x))
     assert format(x, spec) == format(shortest, spec) or format(LogFloat(shortest), spec) == format(x, spec)
 
