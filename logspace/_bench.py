@@ -36,6 +36,7 @@ asserts speed: the table reports it.
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
 import math
@@ -196,7 +197,7 @@ def interleaved_medians(fns: list[Callable[[], Any]], cfg: Config) -> list[float
 def per_op_medians(stmt: str, namespaces: list[dict[str, Any]], ops: int, cfg: Config) -> list[float]:
     """Median seconds per execution of ``stmt`` in a ``for`` loop of ``ops``, per namespace."""
     timers = [timeit.Timer(f"for _ in _r: {stmt}", globals={**ns, "_r": range(ops)}) for ns in namespaces]
-    return [t / ops for t in interleaved_medians([lambda t=t: t.timeit(number=1) for t in timers], cfg)]
+    return [t / ops for t in interleaved_medians([functools.partial(t.timeit, number=1) for t in timers], cfg)]
 
 
 def peak_extra_bytes(fn: Callable[[], Any]) -> int:
@@ -426,29 +427,32 @@ def logsumexp_1d(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -
     if sp is None:
         return
     for n in cfg.lse_sizes:
-        x = rng.standard_normal(n)
-        ours, theirs = interleaved_medians([lambda: logspace.logsumexp(x), lambda: sp.logsumexp(x)], cfg)
-        mem_ours = peak_extra_bytes(lambda: logspace.logsumexp(x))
-        mem_theirs = peak_extra_bytes(lambda: sp.logsumexp(x))
-        checks = {"memory": mem_ours <= MEMORY_BOUND}
-        errors = lse_errors(x, float(logspace.logsumexp(x)), float(sp.logsumexp(x)), cfg)
-        if errors is None:
-            accuracy = "no reference wider than float64 on this platform"
-        else:
-            e_ours, e_theirs, ref = errors
-            accuracy = f"ulp vs {ref}: {e_ours:.2f} / {e_theirs:.2f} (scipy)"
-            checks["accuracy"] = _not_worse(e_ours, e_theirs)
-        yield Row(
-            "logsumexp, 1-D",
-            _power(n),
-            ours,
-            "scipy.special.logsumexp",
-            theirs,
-            Target("faster", 3),
-            memory=_memory_pair(mem_ours, mem_theirs) + f" (bound {_bytes(MEMORY_BOUND)})",
-            accuracy=accuracy,
-            checks=checks,
-        )
+        yield _logsumexp_1d_row(cfg, rng.standard_normal(n), sp)
+
+
+def _logsumexp_1d_row(cfg: Config, x: np.ndarray, sp: Any) -> Row:
+    ours, theirs = interleaved_medians([lambda: logspace.logsumexp(x), lambda: sp.logsumexp(x)], cfg)
+    mem_ours = peak_extra_bytes(lambda: logspace.logsumexp(x))
+    mem_theirs = peak_extra_bytes(lambda: sp.logsumexp(x))
+    checks = {"memory": mem_ours <= MEMORY_BOUND}
+    errors = lse_errors(x, float(logspace.logsumexp(x)), float(sp.logsumexp(x)), cfg)
+    if errors is None:
+        accuracy = "no reference wider than float64 on this platform"
+    else:
+        e_ours, e_theirs, ref = errors
+        accuracy = f"ulp vs {ref}: {e_ours:.2f} / {e_theirs:.2f} (scipy)"
+        checks["accuracy"] = _not_worse(e_ours, e_theirs)
+    return Row(
+        "logsumexp, 1-D",
+        _power(x.shape[0]),
+        ours,
+        "scipy.special.logsumexp",
+        theirs,
+        Target("faster", 3),
+        memory=_memory_pair(mem_ours, mem_theirs) + f" (bound {_bytes(MEMORY_BOUND)})",
+        accuracy=accuracy,
+        checks=checks,
+    )
 
 
 def logsumexp_2d(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -> Iterator[Row]:
@@ -457,23 +461,26 @@ def logsumexp_2d(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -
         return
     x = rng.standard_normal(cfg.lse_2d)
     for axis in (0, 1):
-        ours, theirs = interleaved_medians(
-            [lambda: logspace.logsumexp(x, axis=axis), lambda: sp.logsumexp(x, axis=axis)], cfg
-        )
-        accuracy = lse_axis_errors(x, axis, logspace.logsumexp(x, axis=axis), sp.logsumexp(x, axis=axis))
-        yield Row(
-            f"logsumexp, axis={axis}",
-            f"{x.shape[0]}x{x.shape[1]}",
-            ours,
-            "scipy.special.logsumexp",
-            theirs,
-            Target("faster", 2),
-            memory=_memory_pair(
-                peak_extra_bytes(lambda: logspace.logsumexp(x, axis=axis)),
-                peak_extra_bytes(lambda: sp.logsumexp(x, axis=axis)),
-            ),
-            accuracy=accuracy,
-        )
+        yield _logsumexp_axis_row(cfg, x, axis, sp)
+
+
+def _logsumexp_axis_row(cfg: Config, x: np.ndarray, axis: int, sp: Any) -> Row:
+    ours, theirs = interleaved_medians(
+        [lambda: logspace.logsumexp(x, axis=axis), lambda: sp.logsumexp(x, axis=axis)], cfg
+    )
+    return Row(
+        f"logsumexp, axis={axis}",
+        f"{x.shape[0]}x{x.shape[1]}",
+        ours,
+        "scipy.special.logsumexp",
+        theirs,
+        Target("faster", 2),
+        memory=_memory_pair(
+            peak_extra_bytes(lambda: logspace.logsumexp(x, axis=axis)),
+            peak_extra_bytes(lambda: sp.logsumexp(x, axis=axis)),
+        ),
+        accuracy=lse_axis_errors(x, axis, logspace.logsumexp(x, axis=axis), sp.logsumexp(x, axis=axis)),
+    )
 
 
 def logaddexp_case(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -> Iterator[Row]:
@@ -499,21 +506,25 @@ def logarray_overhead(cfg: Config, rng: np.random.Generator, peers: dict[str, An
     for dtype in (np.float64, np.float32):
         x = logspace.LogArray.from_log(rng.normal(-5, 3, cfg.overhead_n).astype(dtype))
         y = logspace.LogArray.from_log(rng.normal(-5, 3, cfg.overhead_n).astype(dtype))
-        ops = [
-            ("a * b", lambda: x * y, "np.add on .log", lambda: np.add(x.log, y.log)),
-            ("a + b", lambda: x + y, "logspace.logaddexp on .log", lambda: logspace.logaddexp(x.log, y.log)),
-            ("a.sum()", lambda: x.sum(), "logspace.logsumexp on .log", lambda: logspace.logsumexp(x.log)),
-        ]
-        for name, ours_fn, peer, theirs_fn in ops:
-            ours, theirs = interleaved_medians([ours_fn, theirs_fn], cfg)
-            yield Row(
-                f"LogArray {name}",
-                f"{_power(cfg.overhead_n)} {np.dtype(dtype).name}",
-                ours,
-                peer,
-                theirs,
-                Target("slower", 1.2),
-            )
+        yield from _overhead_rows(cfg, x, y)
+
+
+def _overhead_rows(cfg: Config, x: Any, y: Any) -> Iterator[Row]:
+    ops = [
+        ("a * b", lambda: x * y, "np.add on .log", lambda: np.add(x.log, y.log)),
+        ("a + b", lambda: x + y, "logspace.logaddexp on .log", lambda: logspace.logaddexp(x.log, y.log)),
+        ("a.sum()", lambda: x.sum(), "logspace.logsumexp on .log", lambda: logspace.logsumexp(x.log)),
+    ]
+    for name, ours_fn, peer, theirs_fn in ops:
+        ours, theirs = interleaved_medians([ours_fn, theirs_fn], cfg)
+        yield Row(
+            f"LogArray {name}",
+            f"{_power(x.size)} {x.dtype.name}",
+            ours,
+            peer,
+            theirs,
+            Target("slower", 1.2),
+        )
 
 
 def _broadcast_lse(sp: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -632,37 +643,42 @@ def hmm_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -> I
         pi = rng.dirichlet(np.ones(k))
         A, B = rng.dirichlet(np.ones(k), size=k), rng.dirichlet(np.ones(cfg.hmm_symbols), size=k)
         obs = rng.integers(0, cfg.hmm_symbols, cfg.hmm_steps)
-        lpi, lA, lB = logspace.LogArray(pi), logspace.LogArray(A), logspace.LogArray(B)
-        log_model, scaling_model = _hmm_model(hmm, "log", pi, A, B), _hmm_model(hmm, "scaling", pi, A, B)
-        X = obs[:, None]
-        ours, t_log, t_scaling = interleaved_medians(
-            [lambda: hmm_forward(lpi, lA, lB, obs), lambda: log_model.score(X), lambda: scaling_model.score(X)], cfg
-        )
-        ll = float(hmm_forward(lpi, lA, lB, obs).log)
-        ll_log, ll_scaling = float(log_model.score(X)), float(scaling_model.score(X))
-        rel = abs(ll - ll_log) / abs(ll_log)
-        size = f"K={k}, T={_power(cfg.hmm_steps)}"
-        target = Target("faster", 5) if k >= 100 else Target("slower", 15)
-        yield Row(
-            "HMM forward, LogArray",
-            size,
-            ours,
-            "hmmlearn log",
-            t_log,
-            target,
-            accuracy=f"loglik {ll:.12g} vs {ll_log:.12g}: rel diff {rel:.1e}",
-            checks={"agreement": rel <= HMM_AGREEMENT},
-        )
-        rel_scaling = abs(ll - ll_scaling) / abs(ll_scaling)
-        yield Row(
-            "HMM forward, LogArray",
-            size,
-            ours,
-            "hmmlearn scaling",
-            t_scaling,
-            None,
-            accuracy=f"loglik {ll_scaling:.12g}: rel diff {rel_scaling:.1e}",
-        )
+        yield from _hmm_rows(cfg, hmm, pi, A, B, obs)
+
+
+def _hmm_rows(cfg: Config, hmm: Any, pi: np.ndarray, A: np.ndarray, B: np.ndarray, obs: np.ndarray) -> Iterator[Row]:
+    """HMM forward with LogArrays against hmmlearn's log and scaling implementations."""
+    lpi, lA, lB = logspace.LogArray(pi), logspace.LogArray(A), logspace.LogArray(B)
+    log_model, scaling_model = _hmm_model(hmm, "log", pi, A, B), _hmm_model(hmm, "scaling", pi, A, B)
+    X = obs[:, None]
+    ours, t_log, t_scaling = interleaved_medians(
+        [lambda: hmm_forward(lpi, lA, lB, obs), lambda: log_model.score(X), lambda: scaling_model.score(X)], cfg
+    )
+    ll = float(hmm_forward(lpi, lA, lB, obs).log)
+    ll_log, ll_scaling = float(log_model.score(X)), float(scaling_model.score(X))
+    rel = abs(ll - ll_log) / abs(ll_log)
+    k = A.shape[0]
+    size = f"K={k}, T={_power(obs.shape[0])}"
+    yield Row(
+        "HMM forward, LogArray",
+        size,
+        ours,
+        "hmmlearn log",
+        t_log,
+        Target("faster", 5) if k >= 100 else Target("slower", 15),
+        accuracy=f"loglik {ll:.12g} vs {ll_log:.12g}: rel diff {rel:.1e}",
+        checks={"agreement": rel <= HMM_AGREEMENT},
+    )
+    rel_scaling = abs(ll - ll_scaling) / abs(ll_scaling)
+    yield Row(
+        "HMM forward, LogArray",
+        size,
+        ours,
+        "hmmlearn scaling",
+        t_scaling,
+        None,
+        accuracy=f"loglik {ll_scaling:.12g}: rel diff {rel_scaling:.1e}",
+    )
 
 
 def scalar_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -> Iterator[Row]:
@@ -787,11 +803,7 @@ def format_report(report: Report) -> str:
     lines += [
         "",
         f"Targets met: {sum(bool(r.met) for r in met)} of {len(met)}. Run took {report.seconds:.0f} s"
-        + (
-            f"; 1-minute load average {report.load[0]:.2f} before, {report.load[1]:.2f} after."
-            if report.load
-            else "."
-        ),
+        + (f"; 1-minute load average {report.load[0]:.2f} before, {report.load[1]:.2f} after." if report.load else "."),
         "Times are medians per call of interleaved samples after a warm-up (a sample of a fast call "
         "is a loop of calls); LogFloat rows are per operation, "
         "for-loop overhead included on both sides. Ratio: 'k x faster' = peer time / logspace time, "
