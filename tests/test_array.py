@@ -1595,3 +1595,16 @@ def test_list_of_logarrays_stacks_the_logs_not_the_linear_values():
     stacked = LogArray([LogArray(["1e-5000"]), LogArray(["-2e-5000"])])
     assert stacked.shape == (2, 1) and stacked.signed
     assert stacked[0, 0] == LogFloat("1e-5000") and stacked[1, 0] == LogFloat("-2e-5000")
+
+
+def test_matmul_cache_sees_writes_to_the_ndarray_it_was_built_from():
+    # from_log does not copy: a write to the caller's ndarray changes the
+    # LogArray, and the exponentials cached by the last @ must follow it.
+    logs = np.log(np.array([[0.9, 0.1], [0.2, 0.8]]))
+    A = LogArray.from_log(logs)
+    alpha = LogArray([0.5, 0.5])
+    before = alpha @ A
+    logs[0, 0] = np.log(0.5)
+    after = alpha @ A
+    np.testing.assert_allclose(after.to_numpy(), [0.5 * 0.5 + 0.5 * 0.2, 0.5 * 0.1 + 0.5 * 0.8], rtol=1e-14)
+    assert not np.allclose(before.to_numpy(), after.to_numpy())
