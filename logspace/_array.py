@@ -1,9 +1,17 @@
-"""LogArray: a numpy-backed array of log-domain numbers.
+"""LogArray: an array of log-domain numbers, backed by numpy or dask.
 
 A LogArray holds an ndarray of natural logs of the magnitudes and, when it
 is *signed*, a boolean ndarray saying which elements are negative. An array
 that is not signed pays nothing for signs. Signedness is fixed when the array
 is made, like its dtype.
+
+Both parts may instead be dask arrays: the LogArray is then lazy, and every
+operation builds a graph (see docs/dask.md). This module does not know which
+backing it has: the kernels dispatch on the array type, and the few
+decisions that depend on knowing the values (is any element negative? does
+this division divide by zero?) go through helpers of
+:mod:`logspace._kernels` that answer conservatively, without computing, for
+a lazy array.
 
 The one rule for mixing (shared with ``LogFloat``): a plain number or an
 ndarray is taken at its linear value, turned into logs, and then combined in
@@ -50,8 +58,17 @@ def _check_dtype(dtype: DTypeLike | None) -> np.dtype[Any] | None:
     return dt
 
 
+def _log_abs(values: Any) -> Any:
+    return np.log(np.abs(values))
+
+
 def _logs_of_values(values: NDArray[Any]) -> Raw:
-    """Logs and negativity of an int, bool or float ndarray of linear values."""
+    """Logs and negativity of an int, bool or float array of linear values.
+
+    The result is signed when some value is negative; for a lazy (dask)
+    array that cannot be known without computing, so it is signed unless
+    its dtype has no negative numbers.
+    """
     kind = values.dtype.kind
     if kind not in "biuf":
         raise TypeError(
@@ -60,10 +77,11 @@ def _logs_of_values(values: NDArray[Any]) -> Raw:
         )
     if kind != "f" or values.dtype == np.float16:
         values = values.astype(np.float64)
-    with np.errstate(divide="ignore"):
-        log = np.log(np.abs(values))
+    log = _kernels.elementwise(_log_abs, values, divide="ignore")
+    if kind in "bu":
+        return log, None
     neg = np.signbit(values) & (values != 0)
-    return log, (neg if neg.any() else None)
+    return log, (neg if _kernels.any_true(neg, if_lazy=True) else None)
 
 
 def _logs_of_objects(values: NDArray[Any]) -> Raw:
@@ -92,6 +110,8 @@ def _raw(x: Any) -> Raw:
     if isinstance(x, numbers.Real):
         as_float = LogFloat(x)
         return as_float._log, (True if as_float._sign < 0 else None)
+    if _kernels.is_lazy(x):  # a dask array of linear values
+        return _logs_of_values(x)
     raise TypeError(f"cannot combine a LogArray with {type(x).__name__!r}")
 
 
@@ -105,19 +125,17 @@ def _result_dtype(*logs: Any) -> np.dtype[Any]:
     if not strong:
         return np.dtype(np.float64)
     if all(dt == strong[0] for dt in strong):
-        return strong[0]  # type: ignore[no-any-return]
+        return strong[0]
     return np.result_type(*strong)
 
 
 def _wrap(log: Any, neg: Any, dtype: np.dtype[Any]) -> LogArray:
     if type(log) is not np.ndarray:
-        log = np.asarray(log)
+        log = _kernels.asarray(log)
     if log.dtype != dtype:
         log = log.astype(dtype)
     if neg is not None:
-        neg = np.broadcast_to(np.asarray(neg, dtype=bool), log.shape)
-        if not neg.flags.writeable:
-            neg = neg.copy()
+        neg = _kernels.mask_like(neg, log)
     return LogArray._from_parts(log, neg)
 
 
@@ -136,7 +154,7 @@ def _sign_of(log: Any, neg: Any) -> Any:
         if neg is not None:
             sign = np.where(neg & (log > -np.inf), -1.0, sign)
     sign = np.where(np.isnan(log), np.nan, sign)
-    return sign.astype(np.asarray(log).dtype, copy=False)
+    return sign.astype(_kernels.asarray(log).dtype, copy=False)
 
 
 # ---------------------------------------------------------------------------
@@ -155,7 +173,8 @@ def multiply(x: Any, y: Any) -> LogArray:
 def divide(x: Any, y: Any) -> LogArray:
     (la, na), (lb, nb) = _raw(x), _raw(y)
     log = np.subtract(la, lb)
-    if np.any((np.asarray(lb) == -np.inf) & np.isfinite(la)):  # as numpy: inf / 0 is quiet
+    # As numpy: x / 0 warns for finite x (inf / 0 is quiet); not lazily.
+    if _kernels.any_true((_kernels.asarray(lb) == -np.inf) & np.isfinite(la), if_lazy=False):
         _kernels._signal("divide", "divide")
     return _wrap(log, _xor_neg(na, nb), _result_dtype(la, lb))
 
@@ -174,13 +193,14 @@ def subtract(x: Any, y: Any) -> LogArray:
 
     As for ``LogArray(values)``, the result is signed when it holds a negative
     number, so the difference of two unsigned arrays is unsigned (and costs
-    one logsubexp) unless some y > x.
+    one logsubexp) unless some y > x. A lazy (dask) difference is always
+    signed: whether some y > x is not known until it is computed.
     """
     (la, na), (lb, nb) = _raw(x), _raw(y)
     dtype = _result_dtype(la, lb)
-    if na is None and nb is None and not np.any(np.less(la, lb)):
+    if na is None and nb is None and not _kernels.any_true(np.less(la, lb), if_lazy=True):
         return _wrap(_kernels.logsubexp(la, lb), None, dtype)
-    log, neg = _kernels.logaddexp_signed(la, _false_if_none(na), lb, ~np.asarray(_false_if_none(nb)))
+    log, neg = _kernels.logaddexp_signed(la, _false_if_none(na), lb, np.logical_not(_false_if_none(nb)))
     return _wrap(log, neg, dtype)
 
 
@@ -190,17 +210,17 @@ def _false_if_none(neg: Any) -> Any:
 
 def negative(x: Any) -> LogArray:
     log, neg = _raw(x)
-    return _wrap(log, ~np.asarray(_false_if_none(neg)), _result_dtype(log))
+    return _wrap(log, np.logical_not(_false_if_none(neg)), _result_dtype(log))
 
 
 def positive(x: Any) -> LogArray:
     log, neg = _raw(x)
-    return _wrap(np.array(log), None if neg is None else np.array(neg), _result_dtype(log))
+    return _wrap(_kernels.copy(log), None if neg is None else _kernels.copy(neg), _result_dtype(log))
 
 
 def absolute(x: Any) -> LogArray:
     log, _ = _raw(x)
-    return _wrap(np.array(log), None, _result_dtype(log))
+    return _wrap(_kernels.copy(log), None, _result_dtype(log))
 
 
 def power(x: Any, y: Any) -> LogArray:
@@ -211,24 +231,37 @@ def power(x: Any, y: Any) -> LogArray:
     """
     log, neg = _raw(x)
     exponent = _linear(y)
-    with np.errstate(invalid="ignore"):
-        out = np.multiply(log, exponent)
-        # As numpy: x ** 0 is 1 (nan too); 1 ** y is 1 (y inf or nan too); (-1) ** +-inf is 1.
-        unit = (np.asarray(log) == 0) & (np.isinf(exponent) | (np.isnan(exponent) & ~np.asarray(_false_if_none(neg))))
-        out = np.where((exponent == 0) | unit, 0.0, out)
-    if np.any((np.asarray(log) == -np.inf) & (exponent < 0)):
+    out = _kernels.elementwise(_power_logs, log, exponent, np.logical_not(_false_if_none(neg)), invalid="ignore")
+    if _kernels.any_true((_kernels.asarray(log) == -np.inf) & (exponent < 0), if_lazy=False):
         _kernels._signal("divide", "power")
-    dtype = _result_dtype(log, out if isinstance(y, LogArray | np.ndarray) else 1.0)
+    strong = isinstance(y, LogArray | np.ndarray) or _kernels.is_lazy(y)
+    dtype = _result_dtype(log, out if strong else 1.0)
     if neg is None:
         return _wrap(out, None, dtype)
-    with np.errstate(invalid="ignore"):
-        odd = np.mod(exponent, 2) == 1
-        whole = (np.mod(exponent, 1) == 0) | np.isinf(exponent)
-    bad = np.asarray(neg) & ~whole & np.isfinite(log) & ~np.isnan(exponent)
-    if np.any(bad):
+    odd = _kernels.elementwise(_is_odd, exponent, invalid="ignore")
+    whole = _kernels.elementwise(_is_whole, exponent, invalid="ignore")
+    bad = _kernels.asarray(neg) & ~whole & np.isfinite(log) & ~np.isnan(exponent)
+    if _kernels.any_true(bad, if_lazy=True):
         out = np.where(bad, np.nan, out)
-        _kernels._signal("invalid", "power")
-    return _wrap(out, np.asarray(neg) & odd, dtype)
+        if _kernels.any_true(bad, if_lazy=False):
+            _kernels._signal("invalid", "power")
+    return _wrap(out, _kernels.asarray(neg) & odd, dtype)
+
+
+def _power_logs(log: Any, exponent: Any, positive: Any) -> Any:
+    """log * exponent, with numpy's special cases of a power that is exactly 1."""
+    out = np.multiply(log, exponent)
+    # As numpy: x ** 0 is 1 (nan too); 1 ** y is 1 (y inf or nan too); (-1) ** +-inf is 1.
+    unit = (np.asarray(log) == 0) & (np.isinf(exponent) | (np.isnan(exponent) & positive))
+    return np.where((exponent == 0) | unit, 0.0, out)
+
+
+def _is_odd(exponent: Any) -> Any:
+    return np.mod(exponent, 2) == 1
+
+
+def _is_whole(exponent: Any) -> Any:
+    return (np.mod(exponent, 1) == 0) | np.isinf(exponent)
 
 
 def rpower(x: Any, y: Any) -> LogArray:
@@ -245,10 +278,11 @@ def sqrt(x: Any) -> LogArray:
     log, neg = _raw(x)
     out = np.multiply(log, 0.5)
     if neg is not None:
-        bad = np.asarray(neg) & (np.asarray(log) > -np.inf)
-        if np.any(bad):
+        bad = _kernels.asarray(neg) & (_kernels.asarray(log) > -np.inf)
+        if _kernels.any_true(bad, if_lazy=True):
             out = np.where(bad, np.nan, out)
-            _kernels._signal("invalid", "sqrt")
+            if _kernels.any_true(bad, if_lazy=False):
+                _kernels._signal("invalid", "sqrt")
     return _wrap(out, None, _result_dtype(log))
 
 
@@ -264,20 +298,20 @@ def _linear(x: Any) -> Any:
         return float(x)
     if isinstance(x, complex) or np.iscomplexobj(x):
         raise TypeError("LogArray holds real numbers; got a complex exponent")
-    return np.asarray(x) if not isinstance(x, (int, float)) else x
+    return _kernels.asarray(x) if not isinstance(x, (int, float)) else x
 
 
 def _compare(op: Any, x: Any, y: Any) -> NDArray[np.bool_]:
     """Exact comparison of values: by sign, then by log (reversed if negative)."""
     (la, na), (lb, nb) = _raw(x), _raw(y)
     if na is None and nb is None:
-        return op(np.asarray(la), np.asarray(lb))  # type: ignore[no-any-return]
+        return op(_kernels.asarray(la), _kernels.asarray(lb))
     sa, sb = _sign_of(la, na), _sign_of(lb, nb)
     with np.errstate(invalid="ignore"):
-        key_a = np.where(sa < 0, -np.asarray(la), np.where(sa == 0, 0.0, la))
-        key_b = np.where(sb < 0, -np.asarray(lb), np.where(sb == 0, 0.0, lb))
+        key_a = np.where(sa < 0, -_kernels.asarray(la), np.where(sa == 0, 0.0, la))
+        key_b = np.where(sb < 0, -_kernels.asarray(lb), np.where(sb == 0, 0.0, lb))
         same_sign = sa == sb
-        return np.where(same_sign, op(key_a, key_b), op(sa, sb))  # type: ignore[no-any-return]
+        return np.where(same_sign, op(key_a, key_b), op(sa, sb))
 
 
 def equal(x: Any, y: Any) -> NDArray[np.bool_]:
@@ -332,7 +366,8 @@ def matmul(x: Any, y: Any) -> LogArray:
         log = _kernels.logmatmulexp(x._log, y._log, prepared_a=prepared_a, prepared_b=prepared_b)
         if type(log) is np.ndarray:
             return LogArray._from_parts(log, None)
-        return _scalar(float(log), False)  # vector @ vector, a scalar as in numpy
+        # vector @ vector, a scalar as in numpy (a 0-d LogArray if lazy)
+        return _reduced(log, None, _result_dtype(x._log, y._log))
     (la, na), (lb, nb) = _raw(x), _raw(y)
     dtype = _result_dtype(la, lb)
     if na is None and nb is None:
@@ -344,48 +379,65 @@ def matmul(x: Any, y: Any) -> LogArray:
     positive_part = _kernels.logaddexp(_kernels.logmatmulexp(a_pos, b_pos), _kernels.logmatmulexp(a_neg, b_neg))
     negative_part = _kernels.logaddexp(_kernels.logmatmulexp(a_pos, b_neg), _kernels.logmatmulexp(a_neg, b_pos))
     log, neg = _kernels.logaddexp_signed(positive_part, False, negative_part, True)
-    return _reduced(log, neg, dtype)  # type: ignore[no-any-return]
+    return _reduced(log, neg, dtype)
 
 
 def _split_signs(log: Any, neg: Any) -> tuple[Any, Any]:
-    log = np.asarray(log)
+    log = _kernels.asarray(log)
     if neg is None:
         return log, np.full_like(log, -np.inf)
     return np.where(neg, -np.inf, log), np.where(neg, log, -np.inf)
 
 
 def isnan(x: Any) -> NDArray[np.bool_]:
-    return np.isnan(_raw(x)[0])  # type: ignore[no-any-return]
+    return np.isnan(_raw(x)[0])
 
 
 def isinf(x: Any) -> NDArray[np.bool_]:
-    return np.asarray(_raw(x)[0]) == np.inf  # type: ignore[no-any-return]
+    return _kernels.asarray(_raw(x)[0]) == np.inf
 
 
 def isfinite(x: Any) -> NDArray[np.bool_]:
-    return np.asarray(_raw(x)[0]) < np.inf  # type: ignore[no-any-return]
+    return _kernels.asarray(_raw(x)[0]) < np.inf
 
 
 def sign(x: Any) -> NDArray[Any]:
     """Signs as linear numbers -1, 0, 1 (nan for nan), like np.sign."""
-    return _sign_of(*_raw(x))  # type: ignore[no-any-return]
+    return _sign_of(*_raw(x))
 
 
 def log(x: Any) -> NDArray[Any]:
     """The natural logs: the stored logs; nan (numpy's warning) where negative."""
     lg, neg = _raw(x)
-    out = np.array(lg)
+    out = _kernels.copy(lg)
     if neg is not None:
-        bad = np.asarray(neg) & (out > -np.inf)
-        if np.any(bad):
-            out[bad] = np.nan
-            _kernels._signal("invalid", "log")
+        bad = _kernels.asarray(neg) & (out > -np.inf)
+        if _kernels.any_true(bad, if_lazy=True):
+            out = np.where(bad, np.nan, out)
+            if _kernels.any_true(bad, if_lazy=False):
+                _kernels._signal("invalid", "log")
     return out
 
 
 # ---------------------------------------------------------------------------
 # The array type
 # ---------------------------------------------------------------------------
+
+
+class _DaskArrayAttribute:
+    """A class attribute that is ``dask.array.Array``'s attribute of the same name.
+
+    Looked up only by dask (so dask is imported by then): defining it does
+    not import dask.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        from dask.array import Array
+
+        return getattr(Array, self.name)
 
 
 class LogArray:
@@ -437,6 +489,10 @@ class LogArray:
         if isinstance(values, LogArray):
             log, neg = values._log.copy(), None if values._neg is None else values._neg.copy()
             dt = dt or values.dtype  # a float32 LogArray stays float32
+        elif _kernels.is_lazy(values):  # a dask array of linear values: stays lazy
+            log, neg = _logs_of_values(values)
+            if dt is None and values.dtype == np.float32:
+                dt = np.dtype(np.float32)
         elif isinstance(values, LogFloat):
             log, neg = _raw(values)
             log, neg = np.array(log), None if neg is None else np.array(True)
@@ -460,12 +516,15 @@ class LogArray:
                 log, neg = _logs_of_values(arr)
                 if dt is None and arr.dtype == np.float32:
                     dt = np.dtype(np.float32)
-        log = np.asarray(log, dtype=dt or np.float64)
+        log = _kernels.asarray(log, dtype=dt or np.float64)
         if signed and neg is None:
-            neg = np.zeros(log.shape, dtype=bool)
+            neg = np.zeros_like(log, dtype=bool)
         elif signed is False and neg is not None:
-            if np.any(neg & (log > -np.inf)):  # a signed LogArray may hold no negative value
+            negative = neg & (log > -np.inf)
+            if _kernels.any_true(negative, if_lazy=False):  # a signed LogArray may hold no negative value
                 raise ValueError("LogArray(..., signed=False) got negative values")
+            if _kernels.is_lazy(negative):  # not known yet: a negative value will be nan, a domain error
+                log = np.where(negative, np.nan, log)
             neg = None
         self._log = log
         self._neg = neg
@@ -495,6 +554,8 @@ class LogArray:
         log = self._log
         if cache is not None and cache[0] == side and cache[1].shape == log.shape and (cache[1] == log).all():
             return cache[2]
+        if _kernels.is_lazy(log):  # checking a snapshot would compute: a lazy @ does not cache
+            return None
         prepared = _kernels.prepare_logmatmul(log, side)
         self._matmul_cache = (side, log.copy(), prepared)
         return prepared
@@ -508,16 +569,22 @@ class LogArray:
 
         >>> LogArray.from_log([-11512.925464970229, 0.0])
         LogArray([1e-5000,       1])
+
+        ``log`` (and ``sign``) may be dask arrays: the LogArray is then lazy
+        (see docs/dask.md).
         """
         dt = _check_dtype(dtype)
-        logs = np.asarray(log, dtype=dt)
+        logs = _kernels.asarray(log, dtype=dt)
         if logs.dtype not in _LOG_DTYPES:
             logs = _kernels._as_logs(logs, "LogArray.from_log")
             if logs.dtype not in _LOG_DTYPES:
                 logs = logs.astype(np.float64)
         neg = None
         if sign is not None:
-            neg = np.broadcast_to(np.asarray(sign) < 0, logs.shape).copy()
+            logs, negative = _kernels.same_backing(logs, _kernels.asarray(sign) < 0)
+            neg = _kernels.mask_like(negative, logs)
+            if neg is negative:
+                neg = _kernels.copy(neg)
         return cls._from_parts(logs, neg)
 
     # -- constructors -----------------------------------------------------
@@ -561,7 +628,7 @@ class LogArray:
     @property
     def sign(self) -> NDArray[Any]:
         """Signs as -1, 0, 1 (nan for nan), in the dtype of the logs."""
-        return _sign_of(self._log, self._neg)  # type: ignore[no-any-return]
+        return _sign_of(self._log, self._neg)
 
     @property
     def signed(self) -> bool:
@@ -602,14 +669,14 @@ class LogArray:
         return LogArray._from_parts(fn(self._log, *args, **kwargs), neg)
 
     def copy(self) -> LogArray:
-        return self._map(np.copy)
+        return self._map(_kernels.copy)
 
     def __copy__(self) -> LogArray:
         return self.copy()  # as ndarray: copy.copy copies the data (__reduce__ would share it)
 
     def as_signed(self) -> LogArray:
         """A signed copy (one that can hold negative values)."""
-        neg = np.zeros(self.shape, bool) if self._neg is None else self._neg.copy()
+        neg = np.zeros_like(self._log, dtype=bool) if self._neg is None else self._neg.copy()
         return LogArray._from_parts(self._log.copy(), neg)
 
     def astype(self, dtype: DTypeLike) -> LogArray:
@@ -620,12 +687,19 @@ class LogArray:
     def reshape(self, *shape: Any, order: str = "C") -> LogArray:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        # The method, not np.reshape: dask's takes no order, and C order is its only one.
+        if order == "C":
+            return self._map(lambda a: a.reshape(shape))
         return self._map(np.reshape, shape, order=order)
 
     def ravel(self, order: str = "C") -> LogArray:
+        if order == "C":
+            return self._map(lambda a: a.ravel())
         return self._map(np.ravel, order=order)
 
     def flatten(self, order: str = "C") -> LogArray:
+        if order == "C":
+            return self._map(lambda a: a.flatten())
         return self._map(lambda a: a.flatten(order=order))
 
     def transpose(self, *axes: Any) -> LogArray:
@@ -637,7 +711,10 @@ class LogArray:
         return self._map(np.squeeze, axis=axis)
 
     def item(self, *args: Any) -> LogFloat:
-        """One element as a LogFloat (no argument: the only element)."""
+        """One element as a LogFloat (no argument: the only element); computes a lazy array."""
+        if _kernels.is_lazy(self._log):
+            computed = self.compute()
+            return computed if isinstance(computed, LogFloat) else computed.item(*args)
         log = self._log.item(*args)
         negative = bool(self._neg.item(*args)) if self._neg is not None else False
         return _scalar(log, negative)
@@ -649,23 +726,30 @@ class LogArray:
         return [row.tolist() if isinstance(row, LogArray) else row for row in self]
 
     def to_numpy(self) -> NDArray[Any]:
-        """Linear values: underflow gives 0, overflow inf with numpy's warning."""
-        values = np.asarray(np.exp(self._log))  # 0-d: np.exp gives a scalar
+        """Linear values: underflow gives 0, overflow inf with numpy's warning.
+
+        For a lazy (dask-backed) array, a lazy dask array of the linear values.
+        """
+        values = _kernels.asarray(np.exp(self._log))  # 0-d: np.exp gives a scalar
         if self._neg is not None:
-            np.negative(values, out=values, where=self._neg)
+            values = np.where(self._neg, -values, values)
         return values
 
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> NDArray[Any]:
         if copy is False:
             raise ValueError("a LogArray's linear values are always computed: np.asarray needs a copy")
-        values = self.to_numpy()
+        values = np.asarray(self.to_numpy())  # computes a lazy array, as np.asarray of a dask array does
         return values if dtype is None else values.astype(dtype)
 
     def __repr__(self) -> str:
+        if _kernels.is_lazy(self._log):
+            return _dask_backend().describe(self._log, self._neg)
         prefix = "LogArray("
         return prefix + self._format(", ", prefix) + ")"
 
     def __str__(self) -> str:
+        if _kernels.is_lazy(self._log):
+            return repr(self)
         return self._format(" ", "")
 
     def _format(self, separator: str, prefix: str) -> str:
@@ -691,10 +775,96 @@ class LogArray:
         np.array2string(index, formatter={"int": lambda i: texts.setdefault(int(i), element(int(i)))})
         width = max(map(len, texts.values()))
         aligned = {"int": lambda i: texts[int(i)].rjust(width)}
-        return np.array2string(index, separator=separator, prefix=prefix, formatter=aligned)
+        return np.array2string(index, separator=separator, prefix=prefix, formatter=aligned)  # type: ignore[arg-type]
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (LogArray._from_parts, (self._log, self._neg))
+
+    # -- dask ------------------------------------------------------------------
+    # A LogArray whose logs are a dask array is a dask collection: dask sees
+    # the graph of its logs (and signs), and computing it rebuilds a
+    # numpy-backed LogArray. A numpy-backed LogArray has no graph, so dask
+    # passes it through unchanged. See docs/dask.md.
+
+    @property
+    def chunks(self) -> tuple[tuple[int, ...], ...] | None:
+        """Chunk sizes along each axis of a dask-backed array; None for a numpy-backed one.
+
+        >>> import numpy as np
+        >>> import dask.array as da
+        >>> a = LogArray.from_log(da.from_array(np.log([0.5, 0.25, 0.125]), chunks=2))
+        >>> a.chunks
+        ((2, 1),)
+        >>> LogArray([0.5]).chunks is None
+        True
+        """
+        return self._log.chunks if _kernels.is_lazy(self._log) else None  # type: ignore[attr-defined]
+
+    def compute(self, **kwargs: Any) -> Any:
+        """Compute a dask-backed array: a numpy-backed LogArray, or a LogFloat when 0-d.
+
+        Keywords go to :func:`dask.compute` (``scheduler=...``). A
+        numpy-backed array is returned as it is.
+
+        >>> import numpy as np
+        >>> import dask.array as da
+        >>> a = LogArray.from_log(da.from_array(np.log([0.5, 0.25, 0.125]), chunks=2))
+        >>> total = a.sum()           # lazy: nothing computed yet
+        >>> total
+        LogArray<dask, shape=(), dtype=float64, chunksize=()>
+        >>> total.compute()
+        LogFloat('0.875')
+        >>> (a * 2).compute()
+        LogArray([1.  , 0.5 , 0.25])
+        """
+        if not _kernels.is_lazy(self._log):
+            return self
+        return _dask_backend().compute(self, **kwargs)
+
+    def persist(self, **kwargs: Any) -> LogArray:
+        """Compute a dask-backed array and keep it in dask's memory (the workers' on a cluster).
+
+        The result is still a dask-backed LogArray, now backed by computed
+        chunks (see :func:`dask.persist`); a numpy-backed array is returned
+        as it is.
+
+        >>> import numpy as np
+        >>> import dask.array as da
+        >>> a = LogArray.from_log(da.from_array(np.log([0.5, 0.25, 0.125]), chunks=2))
+        >>> kept = (a * a).persist()
+        >>> kept.chunks
+        ((2, 1),)
+        >>> kept.sum().compute()
+        LogFloat('0.328125')
+        """
+        if not _kernels.is_lazy(self._log):
+            return self
+        return _dask_backend().persist(self, **kwargs)
+
+    def __dask_graph__(self) -> Any:
+        if not _kernels.is_lazy(self._log):
+            return None
+        return _dask_backend().graph(self._log, self._neg)
+
+    def __dask_keys__(self) -> Any:
+        return _dask_backend().keys(self._log, self._neg)
+
+    def __dask_layers__(self) -> Any:
+        return _dask_backend().layers(self._log, self._neg)
+
+    def __dask_tokenize__(self) -> Any:
+        return _dask_backend().tokenize(self._log, self._neg)
+
+    def __dask_postcompute__(self) -> Any:
+        return _dask_backend().postcompute(self._log, self._neg)
+
+    def __dask_postpersist__(self) -> Any:
+        return _dask_backend().postpersist(self._log, self._neg)
+
+    # Those of dask arrays themselves, so that dask optimizes and schedules a
+    # LogArray together with the dask arrays it is computed with.
+    __dask_optimize__ = _DaskArrayAttribute()
+    __dask_scheduler__ = _DaskArrayAttribute()
 
     # -- indexing ------------------------------------------------------------
 
@@ -702,13 +872,13 @@ class LogArray:
         if isinstance(key, LogArray):
             raise TypeError("index a LogArray with integers, slices or boolean ndarrays, not a LogArray")
         log = self._log[key]
-        if isinstance(log, np.ndarray):
+        if isinstance(log, np.ndarray) or _kernels.is_lazy(log):  # lazy: a 0-d LogArray for an element
             return LogArray._from_parts(log, None if self._neg is None else self._neg[key])
         return _scalar(float(log), bool(self._neg[key]) if self._neg is not None else False)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         log, neg = _raw(value)
-        if neg is not None and np.any(neg & (np.asarray(log) > -np.inf)):
+        if neg is not None and _kernels.any_true(neg & (_kernels.asarray(log) > -np.inf), if_lazy=True):
             if self._neg is None:
                 raise ValueError(
                     "cannot assign negative values to an unsigned LogArray; make a signed one with "
@@ -765,10 +935,10 @@ class LogArray:
     def __abs__(self) -> LogArray:
         return absolute(self)
 
-    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:
         return equal(self, other)
 
-    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:
         return not_equal(self, other)
 
     def __lt__(self, other: Any) -> Any:
@@ -811,16 +981,18 @@ class LogArray:
         weights = np.where(self._neg, -1.0, 1.0)
         log, sgn = _kernels.logsumexp(self._log, axis=axis, b=weights, keepdims=keepdims, return_sign=True)
         nan = np.isnan(log)
-        if nan.any() and np.any(nan & ~np.isnan(self._log).any(axis=axis, keepdims=keepdims)):
+        if _kernels.any_true(nan, if_lazy=False) and np.any(
+            nan & ~np.isnan(self._log).any(axis=axis, keepdims=keepdims)
+        ):
             _kernels._signal("invalid", "sum")  # inf - inf, as numpy
-        return _reduced(log, np.asarray(sgn) < 0, self.dtype)
+        return _reduced(log, _kernels.asarray(sgn) < 0, self.dtype)
 
     def prod(self, axis: Any = None, keepdims: bool = False) -> Any:
         """Product: a sum of logs (numpy's pairwise summation)."""
         log = np.sum(self._log, axis=axis, keepdims=keepdims)
         neg = None
-        if self._neg is not None:
-            neg = np.logical_xor.reduce(self._neg, axis=axis, keepdims=keepdims)
+        if self._neg is not None:  # negative when an odd number of factors is
+            neg = np.sum(self._neg, axis=axis, keepdims=keepdims) % 2 == 1
         return _reduced(log, neg, self.dtype)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Any:
@@ -839,8 +1011,8 @@ class LogArray:
     def min(self, axis: Any = None, keepdims: bool = False) -> Any:
         return self._extreme(axis, keepdims, largest=False)
 
-    def _order_key(self) -> NDArray[Any]:
-        """A float key whose order is the order of the values, or None if unsigned."""
+    def _order_key(self) -> tuple[NDArray[Any], NDArray[Any]]:
+        """Float keys (band, key) whose lexicographic order is the order of the values."""
         sign = self.sign
         with np.errstate(invalid="ignore"):
             # Map each sign class to its own band: negatives below zero below
@@ -862,20 +1034,40 @@ class LogArray:
             kept_shape = [1 if i in axes else n for i, n in enumerate(self.shape)]
             return LogArray(out, dtype=self.dtype, signed=self.signed or None).reshape(kept_shape)
         if self.size == 0 and (axis is None or self.shape[normalize_axis_tuple(axis, self.ndim)[0]] == 0):
-            raise ValueError(f"zero-size LogArray to reduction operation {'max' if largest else 'min'} which has no identity")
-        index = self.argmax(axis=axis, keepdims=True) if largest else self.argmin(axis=axis, keepdims=True)
-        if axis is None:
-            flat = self.ravel()
-            picked = flat[int(np.asarray(index).reshape(-1)[0])]
-            if not keepdims:
-                return picked
-            return LogArray.full((1,) * self.ndim, picked, dtype=self.dtype, signed=self.signed or None)
-        log = np.take_along_axis(self._log, index, axis=axis)
-        neg = None if self._neg is None else np.take_along_axis(self._neg, index, axis=axis)
+            name = "max" if largest else "min"
+            raise ValueError(f"zero-size LogArray to reduction operation {name} which has no identity")
+        if self._neg is None:
+            # The order of the logs is the order of the values; nan wins, as in numpy.
+            extreme = np.max if largest else np.min
+            return _reduced(extreme(self._log, axis=axis, keepdims=keepdims), None, self.dtype)
+        band, key, top_band, top_key, nan = self._signed_extreme(axis, largest)
+        with np.errstate(invalid="ignore"):
+            log = np.where(nan, np.nan, np.where(top_band > 0, top_key, np.where(top_band < 0, -top_key, -np.inf)))
+        neg = (top_band < 0) & ~nan
         if not keepdims:
             log = np.squeeze(log, axis=axis)
-            neg = None if neg is None else np.squeeze(neg, axis=axis)
+            neg = np.squeeze(neg, axis=axis)
         return _reduced(log, neg, self.dtype)
+
+    def _signed_extreme(self, axis: Any, largest: bool) -> tuple[Any, Any, Any, Any, Any]:
+        """Where the largest (smallest) value of a signed array lies along ``axis``.
+
+        Returns the order key of every element (``band, key``, see
+        :meth:`_order_key`), the band and key of the extreme (keepdims), and
+        where a nan makes the extreme nan (numpy's max and min propagate
+        nan). The extreme is in the extreme band, at the extreme key within
+        it: two passes that need no sort, so they also run lazily.
+        """
+        band, key = self._order_key()
+        nan = np.isnan(self._log).any(axis=axis, keepdims=True)
+        with np.errstate(invalid="ignore"):
+            if largest:
+                top_band = band.max(axis=axis, keepdims=True)
+                top_key = np.where(band == top_band, key, -np.inf).max(axis=axis, keepdims=True)
+            else:
+                top_band = band.min(axis=axis, keepdims=True)
+                top_key = np.where(band == top_band, key, np.inf).min(axis=axis, keepdims=True)
+        return band, key, top_band, top_key, nan
 
     def argmax(self, axis: Any = None, keepdims: bool = False) -> Any:
         return self._arg_extreme(axis, keepdims, np.argmax)
@@ -886,7 +1078,11 @@ class LogArray:
     def _arg_extreme(self, axis: Any, keepdims: bool, arg: Any) -> Any:
         if self._neg is None:
             return arg(self._log, axis=axis, keepdims=keepdims)
-        return arg(self._value_rank(), axis=axis, keepdims=keepdims)
+        # The first index holding the extreme value (the first nan if any), as numpy.
+        band, key, top_band, top_key, nan = self._signed_extreme(axis, largest=arg is np.argmax)
+        with np.errstate(invalid="ignore"):
+            target = np.where(nan, np.isnan(self._log), (band == top_band) & (key == top_key))
+        return np.argmax(target, axis=axis, keepdims=keepdims)
 
     def _value_rank(self) -> NDArray[np.float64]:
         """Dense rank of each value in the whole array (nan stays nan).
@@ -903,9 +1099,9 @@ class LogArray:
         new = np.ones(self.size, dtype=bool)
         new[1:] = (flat_key[1:] != flat_key[:-1]) | (flat_band[1:] != flat_band[:-1])
         rank[order] = np.cumsum(new)
-        rank = rank.reshape(self.shape)
-        rank[np.isnan(self._log)] = np.nan
-        return rank
+        shaped: NDArray[np.float64] = rank.reshape(self.shape)
+        shaped[np.isnan(self._log)] = np.nan
+        return shaped
 
     def cumsum(self, axis: int | None = None) -> LogArray:
         """Running sum (see :func:`logspace.logcumsumexp`)."""
@@ -921,8 +1117,8 @@ class LogArray:
         """Running product: running sums of logs."""
         log = np.cumsum(self._log, axis=axis)
         neg = None
-        if self._neg is not None:
-            neg = np.logical_xor.accumulate(self._neg.reshape(-1) if axis is None else self._neg, axis=axis or 0)
+        if self._neg is not None:  # negative after an odd number of negative factors
+            neg = np.cumsum(self._neg, axis=axis) % 2 == 1
         return _wrap(log, neg, self.dtype)
 
     def normalize(self, axis: Any = None) -> LogArray:
@@ -934,8 +1130,10 @@ class LogArray:
         if self._neg is None:
             out = _kernels.log_softmax(self._log, axis=axis)
             nan = np.isnan(out)
-            if nan.any() and np.any(nan & ~np.isnan(self._log).any(axis=axis, keepdims=True)):
-                _kernels._signal("invalid", "normalize")  # 0 / 0 or inf / inf, as numpy
+            # 0 / 0 or inf / inf warns, as numpy (a nan that was in the input does not)
+            if _kernels.any_true(nan, if_lazy=False):
+                if np.any(nan & ~np.isnan(self._log).any(axis=axis, keepdims=True)):
+                    _kernels._signal("invalid", "normalize")
             return _wrap(out, None, self.dtype)
         return divide(self, self.sum(axis=axis, keepdims=True))
 
@@ -943,7 +1141,7 @@ class LogArray:
 
     def argsort(self, axis: int | None = -1, kind: str | None = None) -> NDArray[np.intp]:
         if self._neg is None:
-            return np.argsort(self._log, axis=axis, kind=kind)
+            return np.argsort(self._log, axis=axis, kind=kind)  # type: ignore[arg-type]
         band, key = self._order_key()
         if axis is None:
             return np.lexsort((key.reshape(-1), band.reshape(-1)))
@@ -963,7 +1161,7 @@ class LogArray:
 
     def take(self, indices: Any, axis: int | None = None) -> Any:
         log = np.take(self._log, indices, axis=axis)
-        if not isinstance(log, np.ndarray):
+        if not (isinstance(log, np.ndarray) or _kernels.is_lazy(log)):
             return _scalar(float(log), bool(np.take(self._neg, indices, axis=axis)) if self._neg is not None else False)
         return LogArray._from_parts(log, None if self._neg is None else np.take(self._neg, indices, axis=axis))
 
@@ -989,7 +1187,23 @@ def _scalar(log: float, negative: bool) -> LogFloat:
 
 
 def _reduced(log: Any, neg: Any, dtype: np.dtype[Any]) -> Any:
-    """A reduction result: LogFloat when 0-d, else a LogArray of ``dtype``."""
-    if np.ndim(log) == 0:
+    """A reduction result: LogFloat when 0-d, else a LogArray of ``dtype``.
+
+    A lazy 0-d result stays a (0-d, lazy) LogArray: a LogFloat holds a value.
+    """
+    if np.ndim(log) == 0 and not _kernels.is_lazy(log):
         return _scalar(float(log), bool(neg) if neg is not None else False)
     return _wrap(log, neg, dtype)
+
+
+def _computed(log: Any, neg: Any) -> Any:
+    """What computing a lazy LogArray gives, from its computed parts."""
+    log = np.asarray(log)
+    return _reduced(log, neg, log.dtype)
+
+
+def _dask_backend() -> Any:
+    """:mod:`logspace._dask`, for a LogArray known to be lazy (so dask is imported)."""
+    from logspace import _dask
+
+    return _dask

@@ -16,12 +16,24 @@ Conventions shared by every kernel:
   floating-point error handling (``np.errstate``) decides whether that warns,
   raises or passes silently.
 * 0-d results are returned as numpy scalars, as numpy ufuncs do.
+
+Every public kernel also takes dask arrays. It starts with one check,
+:func:`_dask_module`, and hands dask input to :mod:`logspace._dask`, which
+builds a lazy graph applying these same numpy kernels chunk by chunk. That
+check is the only place that knows about array types: logspace never imports
+dask itself (only once a dask array has been passed in), and numpy input pays
+one dictionary lookup for it. The helpers under "Array backends" below give
+``LogArray`` the few answers that depend on the backing (whether an array is
+lazy, whether a mask may hold a True) without importing dask either.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import warnings
+from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -55,6 +67,105 @@ _FLOAT64 = np.dtype(np.float64)
 _NATIVE = (np.dtype(np.float32), _FLOAT64)
 # Scratch memory, in elements, that one exact log-matmul chunk may use.
 _EXACT_CHUNK = 1 << 21
+# Where _dask_module looks for dask.array (never importing it).
+_MODULES = sys.modules
+
+
+# ---------------------------------------------------------------------------
+# Array backends: numpy or dask
+# ---------------------------------------------------------------------------
+
+
+def _dask_module(*arrays: Any) -> ModuleType | None:
+    """:mod:`logspace._dask` if any of ``arrays`` is a dask array, else None.
+
+    The one dispatch point of the kernels. A dask array can only exist once
+    the user has imported ``dask.array``, so while it is not in
+    ``sys.modules`` nothing else is looked at, and logspace itself never
+    imports dask.
+    """
+    if "dask.array" not in _MODULES:
+        return None
+    for x in arrays:
+        if type(x) is not np.ndarray and type(x).__module__.startswith("dask."):
+            from logspace import _dask
+
+            return _dask
+    return None
+
+
+def is_lazy(x: Any) -> bool:
+    """Whether ``x`` is a lazy (dask) array: its values are not known yet.
+
+    The test of :func:`_dask_module`, inlined: LogArray asks it on every
+    reduction result.
+    """
+    return "dask.array" in _MODULES and type(x) is not np.ndarray and type(x).__module__.startswith("dask.")
+
+
+def any_true(mask: Any, *, if_lazy: bool) -> bool:
+    """``bool(np.any(mask))``, or ``if_lazy`` for a dask mask (never computed).
+
+    The caller says what an unknown answer should mean: ``if_lazy=True`` for
+    a decision that must be safe whatever the values (make the result
+    signed, apply a correction), ``if_lazy=False`` for a check that only
+    warns (numpy's floating-point signals are not raised lazily).
+    """
+    if is_lazy(mask):
+        return if_lazy
+    return bool(np.any(mask))
+
+
+def asarray(x: Any, dtype: Any = None) -> Any:
+    """``np.asarray(x, dtype)``, except that a dask array stays lazy (cast if asked)."""
+    if is_lazy(x):
+        return x if dtype is None or x.dtype == dtype else x.astype(dtype)
+    return np.asarray(x, dtype=dtype)
+
+
+def copy(x: Any) -> Any:
+    """A copy of ``x`` as an array (``np.array``), lazy for a dask array."""
+    if is_lazy(x):
+        return x.copy()
+    return np.array(x)
+
+
+def same_backing(*arrays: Any) -> tuple[Any, ...]:
+    """``arrays`` unchanged, or all as dask arrays if one of them is."""
+    dask = _dask_module(*arrays)
+    if dask is None:
+        return arrays
+    return tuple(dask.as_dask(x) for x in arrays)
+
+
+def mask_like(mask: Any, log: Any) -> Any:
+    """A boolean ``mask`` broadcast to the shape of ``log``, backed like ``log``.
+
+    For an ndarray: a writeable ndarray (a copy when broadcasting made a
+    read-only view). For a dask array: a dask array with the chunks of
+    ``log``, so that a LogArray's two parts always have the same backing.
+    """
+    dask = _dask_module(log, mask)
+    if dask is not None:
+        return dask.mask_like(mask, log)
+    out = np.broadcast_to(np.asarray(mask, dtype=bool), log.shape)
+    if not out.flags.writeable:
+        out = out.copy()
+    return out
+
+
+def elementwise(func: Callable[..., Any], *args: Any, **errstate: str) -> Any:
+    """``func(*args)`` under ``np.errstate(**errstate)``, chunk by chunk for dask.
+
+    ``func`` must be elementwise (numpy broadcasting). For dask the error
+    state is set inside every chunk's task: ``np.errstate`` around building a
+    graph would not reach the computation.
+    """
+    dask = _dask_module(*args)
+    if dask is not None:
+        return dask.elementwise(func, *args, **errstate)
+    with np.errstate(**errstate):  # type: ignore[arg-type]
+        return func(*args)
 
 
 # ---------------------------------------------------------------------------
@@ -63,8 +174,11 @@ _EXACT_CHUNK = 1 << 21
 
 
 def _as_logs(x: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
-    """``x`` as a float array of logs, or TypeError saying what is accepted."""
-    arr = np.asarray(x)
+    """``x`` as a float array of logs, or TypeError saying what is accepted.
+
+    A dask array stays a (lazy) dask array: only its dtype is looked at.
+    """
+    arr: Any = x if type(x) is np.ndarray or is_lazy(x) else np.asarray(x)
     kind = arr.dtype.kind
     if kind == "f":
         return arr.astype(np.float32) if arr.dtype == np.float16 else arr
@@ -79,7 +193,7 @@ def _as_logs(x: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
 def _result_dtype(*arrays: NDArray[Any]) -> np.dtype[Any]:
     first = arrays[0].dtype
     if first in _NATIVE and all(arr.dtype == first for arr in arrays):
-        return first  # type: ignore[no-any-return]
+        return first
     return np.result_type(*arrays, np.float32)
 
 
@@ -100,7 +214,7 @@ def _signal(kind: str, name: str) -> None:
     The kernels compute with errors silenced (so that harmless intermediate
     inf - inf does not warn) and then signal only the real domain errors.
     """
-    mode = np.geterr()[kind]
+    mode = np.geterr()[kind]  # type: ignore[literal-required]
     message = f"{'divide by zero' if kind == 'divide' else 'invalid value'} encountered in {name}"
     if mode == "ignore":
         return
@@ -109,7 +223,7 @@ def _signal(kind: str, name: str) -> None:
     if mode == "call":
         callback = np.geterrcall()
         if callback is not None:
-            callback(message, {"divide": 1, "invalid": 8}[kind])
+            callback(message, {"divide": 1, "invalid": 8}[kind])  # type: ignore[operator]
         return
     warnings.warn(message, RuntimeWarning, stacklevel=3)
 
@@ -177,6 +291,10 @@ def logaddexp(a: ArrayLike, b: ArrayLike) -> Any:
     >>> float(logaddexp(1000.0, 1000.0))
     1000.6931471805599
     """
+    dask = _dask_module(a, b)
+    if dask is not None:
+        return dask.logaddexp(a, b)
+
     x = _as_logs(a, "logaddexp")
     y = _as_logs(b, "logaddexp")
     dtype = _result_dtype(x, y)
@@ -203,6 +321,10 @@ def log1pexp(x: ArrayLike) -> Any:
     M. Mächler, "Accurately Computing log(1 - exp(-|a|)) Assessed by the Rmpfr
     package", 2012.
     """
+    dask = _dask_module(x)
+    if dask is not None:
+        return dask.log1pexp(x)
+
     arr = _as_logs(x, "log1pexp")
     dtype = _result_dtype(arr)
     v = _wide(arr)
@@ -246,6 +368,10 @@ def log1mexp(x: ArrayLike) -> Any:
     M. Mächler, "Accurately Computing log(1 - exp(-|a|)) Assessed by the Rmpfr
     package", 2012.
     """
+    dask = _dask_module(x)
+    if dask is not None:
+        return dask.log1mexp(x)
+
     arr = _as_logs(x, "log1mexp")
     dtype = _result_dtype(arr)
     v = _wide(arr)
@@ -275,6 +401,10 @@ def logsubexp(a: ArrayLike, b: ArrayLike) -> Any:
     >>> float(logsubexp(0.0, -1e-20))
     -46.051701859880914
     """
+    dask = _dask_module(a, b)
+    if dask is not None:
+        return dask.logsubexp(a, b)
+
     x = _as_logs(a, "logsubexp")
     y = _as_logs(b, "logsubexp")
     dtype = _result_dtype(x, y)
@@ -285,12 +415,12 @@ def logsubexp(a: ArrayLike, b: ArrayLike) -> Any:
     return _finish(out, dtype)
 
 
-def _logsubexp_invalid(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.bool_]:
+def _logsubexp_invalid(x: NDArray[Any], y: NDArray[Any]) -> NDArray[np.bool_]:
     """Where log(exp(x) - exp(y)) is a domain error: x < y, or inf - inf."""
     return (x < y) | ((x == np.inf) & (y == np.inf))
 
 
-def _logsubexp_quiet(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+def _logsubexp_quiet(x: NDArray[Any], y: NDArray[Any]) -> NDArray[np.float64]:
     """logsubexp on float64 arrays of one shape, with no floating-point signals."""
     with np.errstate(invalid="ignore"):
         d = y - x
@@ -315,6 +445,10 @@ def logaddexp_signed(
     >>> float(np.exp(log)), bool(neg)
     (0.75, False)
     """
+    dask = _dask_module(log_a, neg_a, log_b, neg_b)
+    if dask is not None:
+        return dask.logaddexp_signed(log_a, neg_a, log_b, neg_b)
+
     la = _as_logs(log_a, "logaddexp_signed")
     lb = _as_logs(log_b, "logaddexp_signed")
     dtype = _result_dtype(la, lb)
@@ -345,8 +479,8 @@ def _shifted_sum(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[n
     inf and -inf propagate. Needs a non-empty last axis.
     """
     if x.ndim == 1:
-        amax, s = _blocked.shifted_sum_1d(x)
-        return np.array([amax]), np.array([s])
+        top, rest = _blocked.shifted_sum_1d(x)
+        return np.array([top]), np.array([rest])
     k = np.argmax(x, axis=-1, keepdims=True)
     amax = np.take_along_axis(x, k, axis=-1)
     shift = np.where(np.isfinite(amax), amax, 0.0)
@@ -354,6 +488,34 @@ def _shifted_sum(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[n
         t = np.exp(x - shift)
     np.put_along_axis(t, k, 0.0, axis=-1)
     return amax, t.sum(axis=-1, keepdims=True)
+
+
+def _lse_state(x: NDArray[Any], axis: int | tuple[int, ...] | None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The streaming state of a log-sum-exp over ``axis``, in float64.
+
+    Returns ``(amax, s)`` in the keepdims shape: the maximum and the sum of
+    exp(x - amax) over every term but one maximum (see :func:`_shifted_sum`),
+    so that the log-sum-exp is ``amax + log1p(s)``. An empty reduction gives
+    (-inf, 0). States of disjoint parts merge associatively (the dask
+    kernels merge the states of chunks).
+    """
+    order, kept_shape, keepdims_shape = _reduction_layout(x.shape, axis)
+    reduced = order[len(kept_shape) :]
+    if x.size == 0:
+        return np.full(keepdims_shape, -np.inf), np.zeros(keepdims_shape)
+    if len(reduced) == 1 and reduced[0] != x.ndim - 1 and x.size // x.shape[reduced[0]] >= _WIDE_ENOUGH_TO_STREAM:
+        # Reducing a leading axis of a wide array: stream rows, no transposed copy.
+        amax, s = _blocked.shifted_sum_leading(_wide(np.moveaxis(x, reduced[0], 0)))
+    else:
+        amax, s = _shifted_sum(_wide(_reduced_last(x, axis)))
+    return amax.reshape(keepdims_shape), s.reshape(keepdims_shape)
+
+
+def _kept_shape(shape: tuple[int, ...], axis: int | tuple[int, ...] | None) -> tuple[int, ...]:
+    """The shape after reducing ``axis`` without keepdims."""
+    if axis is None:
+        return ()
+    return _reduction_layout(shape, axis)[1]
 
 
 def logsumexp(
@@ -414,22 +576,18 @@ def logsumexp(
     P. Blanchard, D. J. Higham, N. J. Higham, "Accurately computing the
     log-sum-exp and softmax functions", IMA J. Numer. Anal. 41(4), 2021.
     """
+    dask = _dask_module(a, b)
+    if dask is not None:
+        return dask.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
+
     x = _as_logs(a, "logsumexp")
     if b is not None:
         return _weighted_logsumexp(x, _as_logs(b, "logsumexp"), axis, keepdims, return_sign)
     dtype = _result_dtype(x)
-    order, kept_shape, keepdims_shape = _reduction_layout(x.shape, axis)
-    reduced = order[len(kept_shape) :]
-    if x.size == 0:
-        res = np.full(kept_shape, -np.inf)
-    elif len(reduced) == 1 and reduced[0] != x.ndim - 1 and x.size // x.shape[reduced[0]] >= _WIDE_ENOUGH_TO_STREAM:
-        # Reducing a leading axis of a wide array: stream rows, no transposed copy.
-        amax, s = _blocked.shifted_sum_leading(_wide(np.moveaxis(x, reduced[0], 0)))
-        res = amax + np.log1p(s)
-    else:
-        amax, s = _shifted_sum(_wide(_reduced_last(x, axis)))
-        res = (amax + np.log1p(s))[..., 0]
-    res = res.reshape(keepdims_shape if keepdims else kept_shape)
+    amax, s = _lse_state(x, axis)
+    res = amax + np.log1p(s)
+    if not keepdims:
+        res = res.reshape(_kept_shape(x.shape, axis))
     if return_sign:
         sign = np.where(res == -np.inf, 0.0, 1.0)
         sign[np.isnan(res)] = np.nan
@@ -529,6 +687,10 @@ def logcumsumexp(a: ArrayLike, axis: int | None = None) -> Any:
     >>> logcumsumexp(x)
     array([-1.00000000e+03,  0.00000000e+00,  4.24835426e-18])
     """
+    dask = _dask_module(a)
+    if dask is not None:
+        return dask.logcumsumexp(a, axis=axis)
+
     arr = _as_logs(a, "logcumsumexp")
     dtype = _result_dtype(arr)
     if axis is None:
@@ -584,6 +746,10 @@ def log_softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
     >>> log_softmax([1000.0, 1000.0])
     array([-0.69314718, -0.69314718])
     """
+    dask = _dask_module(a)
+    if dask is not None:
+        return dask.log_softmax(a, axis=axis)
+
     arr = _as_logs(a, "log_softmax")
     dtype = _result_dtype(arr)
     x2 = _wide(_reduced_last(arr, axis))
@@ -606,6 +772,10 @@ def softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
     >>> softmax([1e4, 1e4 + 1.0])
     array([0.26894142, 0.73105858])
     """
+    dask = _dask_module(a)
+    if dask is not None:
+        return dask.softmax(a, axis=axis)
+
     arr = _as_logs(a, "softmax")
     dtype = _result_dtype(arr)
     x2 = _wide(_reduced_last(arr, axis))
@@ -641,6 +811,10 @@ def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDA
     >>> np.exp(logmatmulexp(alpha, A, prepared_b=prepared))
     array([0.55, 0.45])
     """
+    dask = _dask_module(x)
+    if dask is not None:
+        return dask.prepare_logmatmul(x, side)
+
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right', not {side!r}")
     arr = _wide(_as_logs(x, "prepare_logmatmul"))
@@ -691,6 +865,11 @@ def logmatmulexp(
     >>> float(logmatmulexp(a, b).item())
     -799.3068528194401
     """
+    # Two ndarrays need no look at the dispatch: this runs once per step of an HMM recursion.
+    dask = None if type(a) is np.ndarray and type(b) is np.ndarray else _dask_module(a, b)
+    if dask is not None:
+        return dask.logmatmulexp(a, b)
+
     if (
         type(a) is np.ndarray
         and type(b) is np.ndarray

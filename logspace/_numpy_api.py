@@ -77,7 +77,7 @@ def _as_logarray(x: Any) -> LogArray:
     if isinstance(x, str):
         return LogArray(x)
     log, neg = _raw(x)
-    return LogArray._from_parts(np.asarray(log), None if neg is None else np.asarray(neg, bool))
+    return LogArray._from_parts(_kernels.asarray(log), None if neg is None else _kernels.asarray(neg, bool))
 
 
 def _operand(x: Any) -> Any:
@@ -86,22 +86,22 @@ def _operand(x: Any) -> Any:
 
 
 def _finish(x: Any) -> Any:
-    """A reduction result: a 0-d LogArray becomes a LogFloat."""
-    if isinstance(x, LogArray) and x.ndim == 0:
+    """A reduction result: a 0-d LogArray becomes a LogFloat (a lazy one stays lazy)."""
+    if isinstance(x, LogArray) and x.ndim == 0 and not _kernels.is_lazy(x._log):
         return x.item()
     return x
 
 
 def _bools(x: Any) -> Any:
     """A boolean result: 0-d becomes a numpy bool, as numpy's ufuncs give."""
-    x = np.asarray(x)
+    x = _kernels.asarray(x)
     return x[()] if x.ndim == 0 else x
 
 
 def _truth(x: Any) -> Any:
     """Truth values (nonzero, nan included, as numpy) of any operand."""
     if isinstance(x, (LogArray, LogFloat)):
-        return ~(np.asarray(_raw(x)[0]) == -_INF)
+        return ~(_kernels.asarray(_raw(x)[0]) == -_INF)
     return np.asarray(x).astype(bool)
 
 
@@ -109,11 +109,11 @@ def _mask(x: Any) -> Any:
     """A boolean mask argument; a LogArray mask means its nonzero values."""
     if isinstance(x, (LogArray, LogFloat)):
         return _truth(x)
-    return np.asarray(x, dtype=bool)
+    return _kernels.asarray(x, dtype=bool)
 
 
 def _neg_or_false(a: LogArray) -> Any:
-    return np.zeros(a.shape, bool) if a._neg is None else a._neg
+    return np.zeros_like(a._log, dtype=bool) if a._neg is None else a._neg
 
 
 def _is_default(value: Any, default: Any) -> bool:
@@ -220,8 +220,8 @@ def _signbit(x: Any) -> Any:
     if isinstance(x, (LogArray, LogFloat)):
         log, neg = _raw(x)
         if neg is None:
-            return _bools(np.zeros(np.shape(log), bool))
-        return _bools(np.asarray(neg) & ~(np.asarray(log) == -_INF))
+            return _bools(np.zeros_like(_kernels.asarray(log), dtype=bool))
+        return _bools(_kernels.asarray(neg) & ~(_kernels.asarray(log) == -_INF))
     return np.signbit(x)
 
 
@@ -408,11 +408,16 @@ def _ufunc_name(ufunc: np.ufunc, method: str) -> str:
 
 
 def _foreign(x: Any) -> bool:
-    """Another array-like type with its own numpy protocol: let it answer."""
+    """Another array-like type with its own numpy protocol: let it answer.
+
+    A dask array is not foreign: it is an operand (linear values) that a
+    LogArray takes lazily, as it takes an ndarray.
+    """
     return (
         hasattr(type(x), "__array_ufunc__")
         and not isinstance(x, (LogArray, LogFloat, np.ndarray, np.generic))
         and type(x).__array_ufunc__ is not None
+        and not _kernels.is_lazy(x)
     )
 
 
@@ -1378,8 +1383,8 @@ def _isinf_signed(negative: bool) -> Callable[..., Any]:
 
     def call(x: Any, out: Any = None) -> Any:
         log, neg = _raw(_operand(x))
-        infinite = np.asarray(log) == _INF
-        neg = np.zeros(infinite.shape, bool) if neg is None else np.broadcast_to(neg, infinite.shape)
+        infinite = _kernels.asarray(log) == _INF
+        neg = np.zeros_like(infinite) if neg is None else np.broadcast_to(neg, infinite.shape)
         result = _bools(infinite & (neg if negative else ~neg))
         return _store(result, out, "numpy.isneginf" if negative else "numpy.isposinf")
 
@@ -1964,7 +1969,8 @@ def _call(handler: Callable[..., Any], name: str, args: Sequence[Any], kwargs: d
 
 def array_function(func: Any, types: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     """Dispatch a numpy function on LogArrays, or refuse it with a TypeError naming it."""
-    if not all(issubclass(t, (LogArray, np.ndarray)) for t in types):
+    # dask arrays are operands that LogArray takes lazily (see _foreign).
+    if not all(issubclass(t, (LogArray, np.ndarray)) or t.__module__.startswith("dask.") for t in types):
         return NotImplemented
     name = _public_name(func)
     handler = FUNCTIONS.get(func)

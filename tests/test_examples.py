@@ -221,6 +221,7 @@ def test_mixture_naive_formula() -> None:
 SCRIPT_ARGUMENTS = {
     "hmm.py": ["--T", "3000", "--K", "4", "--M", "3"],
     "likelihood.py": ["--n", "20000", "--points", "500", "--checked", "100"],
+    "big_likelihood.py": ["--n", "1e6", "--chunk", "125000", "--workers", "2"],
 }
 
 
@@ -249,6 +250,15 @@ def _number(pattern: str, text: str) -> float:
 
 def test_every_example_script_is_run() -> None:
     assert sorted(p.name for p in EXAMPLES.glob("*.py")) == sorted(SCRIPT_ARGUMENTS)
+
+
+def test_big_likelihood_script() -> None:
+    """10**6 observations on a local dask cluster of 2 worker processes (tests/test_dask.py has more)."""
+    out = _run("big_likelihood.py")
+    assert "observations:      1e+06 in chunks of 1.25e+05, 2 workers" in out
+    assert _number(r"relative diff\.: +(\S+)", out) <= 1e-12
+    assert _number(r"peak memory total: (\S+) GiB", out) < 2.0
+    assert len(re.findall(r"GiB  worker", out)) == 2
 
 
 def test_hmm_script() -> None:
