@@ -582,9 +582,7 @@ class LogArray:
         neg = None
         if sign is not None:
             logs, negative = _kernels.same_backing(logs, _kernels.asarray(sign) < 0)
-            neg = _kernels.mask_like(negative, logs)
-            if neg is negative:
-                neg = _kernels.copy(neg)
+            neg = _kernels.mask_like(negative, logs)  # a new writeable array (or a lazy one)
         return cls._from_parts(logs, neg)
 
     # -- constructors -----------------------------------------------------

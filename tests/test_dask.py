@@ -223,6 +223,9 @@ def test_compute_persist_chunks_and_dask_compute_of_several():
     with nothing_computed():
         total = kept.sum()
     assert_matches(total, (eager(logs, sign) * eager(logs)).sum(), ulps=4)
+    # deterministic tokens, as dask arrays have: equal graphs give equal keys
+    assert dask.base.tokenize(s) == dask.base.tokenize(lazy(logs, CHUNKINGS["uneven"], sign=sign))
+    assert dask.base.tokenize(s) != dask.base.tokenize(a)
     # numpy-backed: not a dask collection, compute and persist return it
     e = eager(logs)
     assert not dask.is_dask_collection(e) and dask.is_dask_collection(a)
