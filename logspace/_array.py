@@ -854,10 +854,10 @@ class LogArray:
         return _dask_backend().tokenize(self._log, self._neg)
 
     def __dask_postcompute__(self) -> Any:
-        return _dask_backend().postcompute(self._log, self._neg)
+        return _dask_backend().postcompute(self._log, self._neg, _computed)
 
     def __dask_postpersist__(self) -> Any:
-        return _dask_backend().postpersist(self._log, self._neg)
+        return _dask_backend().postpersist(self._log, self._neg, LogArray._from_parts)
 
     # Those of dask arrays themselves, so that dask optimizes and schedules a
     # LogArray together with the dask arrays it is computed with.

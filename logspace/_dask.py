@@ -386,19 +386,7 @@ def logmatmulexp(a: Any, b: Any) -> da.Array:
     x = _as_logs(a, "logmatmulexp")
     y = _as_logs(b, "logmatmulexp")
     dtype = _result_dtype(x, y)
-    if x.ndim == 0 or y.ndim == 0:
-        raise ValueError("logmatmulexp: operands must have at least one dimension (matmul does not take scalars)")
-    x, y = as_dask(x).astype(_FLOAT64), as_dask(y).astype(_FLOAT64)
-    vector_a, vector_b = x.ndim == 1, y.ndim == 1
-    if vector_a:
-        x = x[np.newaxis, :]
-    if vector_b:
-        y = y[:, np.newaxis]
-    if x.shape[-1] != y.shape[-2]:
-        raise ValueError(
-            f"logmatmulexp: mismatch in its core dimension: a has {x.shape[-1]} columns "
-            f"but b has {y.shape[-2]} rows (shapes {x.shape} and {y.shape})"
-        )
+    x, y, vector_a, vector_b = _kernels._matmul_operands(as_dask(x).astype(_FLOAT64), as_dask(y).astype(_FLOAT64))
     batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
     x = da.broadcast_to(x, batch + x.shape[-2:])
     y = da.broadcast_to(y, batch + y.shape[-2:])
@@ -478,39 +466,42 @@ def tokenize(log: Any, neg: Any) -> Any:
     return ("logspace.LogArray", dask.base.tokenize(log), dask.base.tokenize(neg))
 
 
-def _finish(results: Any, log_finish: Any, neg_finish: Any, neg: Any) -> Any:
-    """A computed LogArray (a LogFloat when 0-d) from the computed parts."""
-    from logspace import _array
+# The caller (the type layer) passes ``build(log, neg)``, which makes its
+# object from the computed or persisted parts: the kernels never import the
+# types.
 
+
+def _finish(results: Any, log_finish: Any, neg_finish: Any, neg: Any, build: Callable[..., Any]) -> Any:
+    """The caller's object (``build(log, neg)``) from the computed parts."""
     if neg_finish is None:
         log = log_finish[0](results, *log_finish[1])
     else:
         log = log_finish[0](results[0], *log_finish[1])
         neg = neg_finish[0](results[1], *neg_finish[1])
-    return _array._computed(log, neg)
+    return build(log, neg)
 
 
-def postcompute(log: Any, neg: Any) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+def postcompute(log: Any, neg: Any, build: Callable[..., Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
     parts = _lazy_parts(log, neg)
     if len(parts) == 1:
-        return _finish, (log.__dask_postcompute__(), None, neg)
-    return _finish, (parts[0].__dask_postcompute__(), parts[1].__dask_postcompute__(), None)
+        return _finish, (log.__dask_postcompute__(), None, neg, build)
+    return _finish, (parts[0].__dask_postcompute__(), parts[1].__dask_postcompute__(), None, build)
 
 
-def _rebuild(dsk: Any, log_rebuild: Any, neg_rebuild: Any, neg: Any, rename: Any = None) -> Any:
-    from logspace import _array
-
+def _rebuild(
+    dsk: Any, log_rebuild: Any, neg_rebuild: Any, neg: Any, build: Callable[..., Any], rename: Any = None
+) -> Any:
     log = log_rebuild[0](dsk, *log_rebuild[1], rename=rename)
     if neg_rebuild is not None:
         neg = neg_rebuild[0](dsk, *neg_rebuild[1], rename=rename)
-    return _array.LogArray._from_parts(log, neg)
+    return build(log, neg)
 
 
-def postpersist(log: Any, neg: Any) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+def postpersist(log: Any, neg: Any, build: Callable[..., Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
     parts = _lazy_parts(log, neg)
     if len(parts) == 1:
-        return _rebuild, (log.__dask_postpersist__(), None, neg)
-    return _rebuild, (parts[0].__dask_postpersist__(), parts[1].__dask_postpersist__(), None)
+        return _rebuild, (log.__dask_postpersist__(), None, neg, build)
+    return _rebuild, (parts[0].__dask_postpersist__(), parts[1].__dask_postpersist__(), None, build)
 
 
 def compute(x: Any, **kwargs: Any) -> Any:

@@ -899,19 +899,7 @@ def logmatmulexp(
     x = _as_logs(a, "logmatmulexp")
     y = _as_logs(b, "logmatmulexp")
     dtype = _result_dtype(x, y)
-    if x.ndim == 0 or y.ndim == 0:
-        raise ValueError("logmatmulexp: operands must have at least one dimension (matmul does not take scalars)")
-    x, y = _wide(x), _wide(y)
-    vector_a, vector_b = x.ndim == 1, y.ndim == 1
-    if vector_a:
-        x = x[np.newaxis, :]
-    if vector_b:
-        y = y[:, np.newaxis]
-    if x.shape[-1] != y.shape[-2]:
-        raise ValueError(
-            f"logmatmulexp: mismatch in its core dimension: a has {x.shape[-1]} columns "
-            f"but b has {y.shape[-2]} rows (shapes {x.shape} and {y.shape})"
-        )
+    x, y, vector_a, vector_b = _matmul_operands(_wide(x), _wide(y))
     out = None
     if vector_a and y.ndim == 2 and not vector_b:
         out = _log_vector_matrix(x[0], y, prepared_b)
@@ -927,6 +915,27 @@ def logmatmulexp(
     if vector_b:
         out = out[..., 0]
     return _finish(out, dtype)
+
+
+def _matmul_operands(x: Any, y: Any) -> tuple[Any, Any, bool, bool]:
+    """matmul's shape rules: 1-D operands as a row / a column, core sizes checked.
+
+    Returns the two operands as (stacks of) matrices and whether each was a
+    vector; works on numpy and dask arrays alike.
+    """
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError("logmatmulexp: operands must have at least one dimension (matmul does not take scalars)")
+    vector_a, vector_b = x.ndim == 1, y.ndim == 1
+    if vector_a:
+        x = x[np.newaxis, :]
+    if vector_b:
+        y = y[:, np.newaxis]
+    if x.shape[-1] != y.shape[-2]:
+        raise ValueError(
+            f"logmatmulexp: mismatch in its core dimension: a has {x.shape[-1]} columns "
+            f"but b has {y.shape[-2]} rows (shapes {x.shape} and {y.shape})"
+        )
+    return x, y, vector_a, vector_b
 
 
 def _log_vector_matrix(
