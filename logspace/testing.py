@@ -60,6 +60,7 @@ __all__ = [
     "REFERENCES",
     "assert_accurate",
     "assert_ulp_close",
+    "logmatmulexp_bound",
     "lse_condition_number",
     "ref_log1mexp",
     "ref_log1pexp",
@@ -1068,3 +1069,41 @@ def lse_condition_number(
         cond = np.where(y == 0, np.where(log_num > -np.inf, np.inf, 0.0), cond)
         cond = np.where(np.isfinite(y) & ~np.isnan(log_num) & (log_num < np.inf), cond, np.nan)
     return _scalar_or_array(np.asarray(cond, dtype=np.float64).reshape(kept_shape))
+
+
+def logmatmulexp_bound(a: ArrayLike, b: ArrayLike, exact: Any, dtype: DTypeLike = np.float64) -> NDArray[np.float64]:
+    """The documented error bound of ``logmatmulexp(a, b)``, in log-metric ulps.
+
+    Per entry: (k + 2)u + 2u(|m_i| + |n_j|) absolute, plus one ulp of the
+    result, where u is the unit roundoff of ``dtype`` and m_i, n_j the finite
+    row maxima of ``a`` and column maxima of ``b`` (the first term is a matmul
+    of the exact exponentials, the second what adding the shifts back may
+    cost). Returned in ulps of max(|exact|, 1), ready for
+    :func:`assert_ulp_close`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, b = np.zeros((2, 3)), np.zeros((3, 2))
+    >>> bound = logmatmulexp_bound(a, b, ref_logmatmulexp(a, b))
+    >>> bound.shape, bool(np.all(bound > 1))
+    ((2, 2), True)
+    """
+    a64 = np.asarray(a, dtype=np.float64)
+    b64 = np.asarray(b, dtype=np.float64)
+    a2 = a64[np.newaxis, :] if a64.ndim == 1 else a64
+    b2 = b64[:, np.newaxis] if b64.ndim == 1 else b64
+    u = float(np.finfo(dtype).eps) / 2
+    k = a2.shape[-1]
+    with np.errstate(all="ignore"):
+        row_max = np.max(np.where(np.isfinite(a2), a2, -np.inf), axis=-1, keepdims=True, initial=-np.inf)
+        col_max = np.max(np.where(np.isfinite(b2), b2, -np.inf), axis=-2, keepdims=True, initial=-np.inf)
+        row_max = np.where(np.isfinite(row_max), row_max, 0.0)
+        col_max = np.where(np.isfinite(col_max), col_max, 0.0)
+        absolute = (k + 2) * u + 2 * u * (np.abs(row_max) + np.abs(col_max))
+    if a64.ndim == 1:
+        absolute = absolute[..., 0, :]
+    if b64.ndim == 1:
+        absolute = absolute[..., 0]
+    absolute = absolute + np.asarray(ulp(exact, dtype, "relative"))
+    return np.asarray(absolute / np.asarray(ulp(exact, dtype, "log")), dtype=np.float64)

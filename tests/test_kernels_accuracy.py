@@ -304,24 +304,7 @@ def cumsum_allowed(x, exact, dtype):
 
 def matmul_allowed(a, b, exact, dtype):
     """The documented logmatmulexp bound, in ulps of the log metric."""
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    a2 = a[np.newaxis, :] if a.ndim == 1 else a
-    b2 = b[:, np.newaxis] if b.ndim == 1 else b
-    u = unit_roundoff(dtype)
-    k = a2.shape[-1]
-    with np.errstate(all="ignore"):
-        row_max = np.max(np.where(np.isfinite(a2), a2, -np.inf), axis=-1, keepdims=True, initial=-np.inf)
-        col_max = np.max(np.where(np.isfinite(b2), b2, -np.inf), axis=-2, keepdims=True, initial=-np.inf)
-        row_max = np.where(np.isfinite(row_max), row_max, 0.0)
-        col_max = np.where(np.isfinite(col_max), col_max, 0.0)
-        absolute = (k + 2) * u + 2 * u * (np.abs(row_max) + np.abs(col_max))
-    if a.ndim == 1:
-        absolute = absolute[..., 0, :]
-    if b.ndim == 1:
-        absolute = absolute[..., 0]
-    absolute = absolute + np.asarray(T.ulp(exact, dtype, "relative"))
-    return absolute / np.asarray(T.ulp(exact, dtype, "log"))
+    return T.logmatmulexp_bound(a, b, exact, dtype)
 
 
 def log_softmax_allowed(x, exact, dtype):
