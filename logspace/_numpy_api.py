@@ -514,9 +514,9 @@ def _extreme(a: LogArray, axis: Any, keepdims: bool, largest: bool) -> Any:
     )
 
 
-def _extreme_function(largest: bool) -> Callable[..., Any]:
-    """np.max, np.min (a, axis, out, keepdims, initial, where)."""
-    name = "max" if largest else "min"
+def _extreme_function(largest: bool, ignore_nan: bool = False) -> Callable[..., Any]:
+    """np.max, np.min and (ignore_nan) np.nanmax, np.nanmin: (a, axis, out, keepdims, initial, where)."""
+    name = ("nan" if ignore_nan else "") + ("max" if largest else "min")
 
     def call(
         a: Any,
@@ -527,7 +527,12 @@ def _extreme_function(largest: bool) -> Callable[..., Any]:
         where: Any = _MISSING,
     ) -> Any:
         _unsupported(f"numpy.{name}", initial=(initial, _MISSING), where=(where, True))
-        return _store(_extreme(_as_logarray(a), axis, _keep(keepdims), largest), out, f"numpy.{name}")
+        base = _as_logarray(a)
+        if ignore_nan:
+            result = _nan_extreme(base, axis, _keep(keepdims), largest, warn=True)
+        else:
+            result = _extreme(base, axis, _keep(keepdims), largest)
+        return _store(result, out, f"numpy.{name}")
 
     call.__name__ = name
     return call
@@ -633,26 +638,6 @@ def _nan_extreme(a: LogArray, axis: Any, keepdims: bool, largest: bool, warn: bo
             warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=4)
         result = _finish(_where(all_nan, np.nan, result))
     return result
-
-
-def _nan_extreme_function(largest: bool) -> Callable[..., Any]:
-    """np.nanmax, np.nanmin."""
-    name = "nanmax" if largest else "nanmin"
-
-    def call(
-        a: Any,
-        axis: Any = None,
-        out: Any = None,
-        keepdims: Any = _MISSING,
-        initial: Any = _MISSING,
-        where: Any = _MISSING,
-    ) -> Any:
-        _unsupported(f"numpy.{name}", initial=(initial, _MISSING), where=(where, True))
-        result = _nan_extreme(_as_logarray(a), axis, _keep(keepdims), largest, warn=True)
-        return _store(result, out, f"numpy.{name}")
-
-    call.__name__ = name
-    return call
 
 
 def _nan_arg_extreme(largest: bool) -> Callable[..., Any]:
@@ -1649,8 +1634,8 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.nansum: _nan_reduction("nansum", "sum", 0.0),
     np.nanprod: _nan_reduction("nanprod", "prod", 1.0),
     np.nanmean: _nanmean,
-    np.nanmax: _nan_extreme_function(True),
-    np.nanmin: _nan_extreme_function(False),
+    np.nanmax: _extreme_function(True, ignore_nan=True),
+    np.nanmin: _extreme_function(False, ignore_nan=True),
     np.nanargmax: _nan_arg_extreme(True),
     np.nanargmin: _nan_arg_extreme(False),
     np.nancumsum: _nan_accumulation("nancumsum", "cumsum", 0.0),

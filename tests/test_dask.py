@@ -477,35 +477,25 @@ def test_kernels_take_dask_arrays(dtype):
     logs = make_logs("zero chunk", dtype, (3, N))
     other = make_logs("uneven", dtype, (3, N), seed=9)
     x, y = da.from_array(logs, chunks=(2, 7)), da.from_array(other, chunks=(3, 5))
-    with nothing_computed():
-        lazy_results = {
-            "logaddexp": _kernels.logaddexp(x, y),
-            "logsubexp": _kernels.logsubexp(np.maximum(x, y), y),
-            "log1pexp": _kernels.log1pexp(x),
-            "log1mexp": _kernels.log1mexp(-abs(y)),
-            "logsumexp": _kernels.logsumexp(x, axis=1),
-            "logsumexp_b": _kernels.logsumexp(x, axis=0, b=np.where(other > -1, -0.5, 2.0), return_sign=True),
-            "logcumsumexp": _kernels.logcumsumexp(x, axis=1),
-            "log_softmax": _kernels.log_softmax(x, axis=1),
-            "softmax": _kernels.softmax(y, axis=None),
-            "logmatmulexp": _kernels.logmatmulexp(x, y.T),
-            "prepare_logmatmul": _kernels.prepare_logmatmul(y, "right"),
-            "logaddexp_signed": _kernels.logaddexp_signed(x, other > 0, y, False),
-        }
-    eager_results = {
-        "logaddexp": _kernels.logaddexp(logs, other),
-        "logsubexp": _kernels.logsubexp(np.maximum(logs, other), other),
-        "log1pexp": _kernels.log1pexp(logs),
-        "log1mexp": _kernels.log1mexp(-abs(other)),
-        "logsumexp": _kernels.logsumexp(logs, axis=1),
-        "logsumexp_b": _kernels.logsumexp(logs, axis=0, b=np.where(other > -1, -0.5, 2.0), return_sign=True),
-        "logcumsumexp": _kernels.logcumsumexp(logs, axis=1),
-        "log_softmax": _kernels.log_softmax(logs, axis=1),
-        "softmax": _kernels.softmax(other, axis=None),
-        "logmatmulexp": _kernels.logmatmulexp(logs, other.T),
-        "prepare_logmatmul": _kernels.prepare_logmatmul(other, "right"),
-        "logaddexp_signed": _kernels.logaddexp_signed(logs, other > 0, other, False),
+    weights = np.where(other > -1, -0.5, 2.0)
+    # Each kernel called the same way on the dask arrays and on the ndarrays.
+    calls = {
+        "logaddexp": lambda a, b: _kernels.logaddexp(a, b),
+        "logsubexp": lambda a, b: _kernels.logsubexp(np.maximum(a, b), b),
+        "log1pexp": lambda a, b: _kernels.log1pexp(a),
+        "log1mexp": lambda a, b: _kernels.log1mexp(-abs(b)),
+        "logsumexp": lambda a, b: _kernels.logsumexp(a, axis=1),
+        "logsumexp_b": lambda a, b: _kernels.logsumexp(a, axis=0, b=weights, return_sign=True),
+        "logcumsumexp": lambda a, b: _kernels.logcumsumexp(a, axis=1),
+        "log_softmax": lambda a, b: _kernels.log_softmax(a, axis=1),
+        "softmax": lambda a, b: _kernels.softmax(b, axis=None),
+        "logmatmulexp": lambda a, b: _kernels.logmatmulexp(a, b.T),
+        "prepare_logmatmul": lambda a, b: _kernels.prepare_logmatmul(b, "right"),
+        "logaddexp_signed": lambda a, b: _kernels.logaddexp_signed(a, other > 0, b, False),
     }
+    with nothing_computed():
+        lazy_results = {name: call(x, y) for name, call in calls.items()}
+    eager_results = {name: call(logs, other) for name, call in calls.items()}
     for name, got in lazy_results.items():
         got = dask.compute(got)[0]
         expected = eager_results[name]
