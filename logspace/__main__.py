@@ -1,46 +1,34 @@
 """``python -m logspace``: an interactive console, and the report commands.
 
-With no arguments it opens a Python console with LogFloat, LogArray and the
-kernels imported. Subcommands print the accuracy table (``accuracy``) and the
-benchmark against the peers (``bench``).
+With no arguments it opens a console with LogFloat, LogArray and the kernels
+imported (IPython when it is installed and stdin is a terminal, else Python's
+own with tab completion), where float literals beyond float range such as
+``1e-5000`` are read as exact LogFloats. Subcommands print the accuracy
+table (``accuracy``) and the benchmark against the peers (``bench``).
 """
 
 from __future__ import annotations
 
 import argparse
-import code
 import sys
 from collections.abc import Sequence
 
-BANNER = """logspace {version}: log-domain numbers that do not underflow.
-LogFloat, LogArray, fsum and the kernels (logsumexp, logaddexp, ...) are imported.
-  >>> LogFloat('1e-5000') * 3
-  >>> LogArray(np.full(1000, 1e-5)).prod()
-  >>> logsumexp([0.0, -40.0])
-"""
-
-
-def _console_namespace() -> dict[str, object]:
-    import numpy as np
-
-    import logspace
-
-    namespace: dict[str, object] = {"np": np, "logspace": logspace}
-    namespace.update({name: getattr(logspace, name) for name in logspace.__all__ if name != "__version__"})
-    return namespace
-
 
 def run_console() -> int:
-    """Interactive console; reads from stdin, so piped input works too."""
-    import logspace
+    """The interactive console (see :mod:`logspace._console`); piped input works too."""
+    from logspace import _console
 
-    code.interact(banner=BANNER.format(version=logspace.__version__), local=_console_namespace(), exitmsg="")
-    return 0
+    return _console.run()
 
 
 def run_accuracy(args: argparse.Namespace) -> int:
     from logspace import _report
 
+    if args.plot:  # fail before the table's seconds of work, not after
+        missing = _report.plot_unavailable()
+        if missing is not None:
+            print(f"python -m logspace accuracy: error: {missing}", file=sys.stderr)
+            return 1
     print(_report.accuracy_table(seed=args.seed))
     if args.plot:
         _report.plot_dynamic_range(args.plot, seed=args.seed)

@@ -29,7 +29,7 @@ Memory: peak bytes allocated during one call, above what was allocated
 before it, measured with :mod:`tracemalloc` (numpy reports its buffers to
 it), in a separate call after the timings.
 
-Optional peers (``scipy``, ``hmmlearn``; ``pip install 'logspace[bench]'``)
+Optional peers (``scipy``, ``hmmlearn``; ``pip install 'logspace-numbers[bench]'``)
 are skipped with a line saying so when they are not installed. Nothing here
 asserts speed: the table reports it.
 """
@@ -347,7 +347,7 @@ def load_peers() -> tuple[dict[str, Any], list[str]]:
         if peers[name] is None:
             skipped.append(
                 f"{name} is not installed: skipped the rows against it ({rows}); "
-                "pip install 'logspace[bench]' installs it."
+                "pip install 'logspace-numbers[bench]' installs it."
             )
     return peers, skipped
 

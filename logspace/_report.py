@@ -37,7 +37,15 @@ import numpy as np
 from logspace import _kernels as K
 from logspace import testing as T
 
-__all__ = ["FAILED_ULP", "Row", "accuracy_rows", "accuracy_table", "dynamic_range_errors", "plot_dynamic_range"]
+__all__ = [
+    "FAILED_ULP",
+    "Row",
+    "accuracy_rows",
+    "accuracy_table",
+    "dynamic_range_errors",
+    "plot_dynamic_range",
+    "plot_unavailable",
+]
 
 _U = float(np.finfo(np.float64).eps) / 2
 
@@ -486,6 +494,30 @@ def dynamic_range_errors(
                 worst = max(worst, FAILED_ULP if failed else float(errors.max()))
             curves[name].append((float(width), worst))
     return curves
+
+
+def plot_unavailable() -> str | None:
+    """Why :func:`plot_dynamic_range` cannot draw here, or None when it can.
+
+    Returns
+    -------
+    str or None
+        The message with the install hint when matplotlib is not installed.
+
+    Examples
+    --------
+    >>> import importlib.util
+    >>> (plot_unavailable() is None) == (importlib.util.find_spec("matplotlib") is not None)
+    True
+    """
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return (
+            "--plot needs matplotlib, which is not installed: "
+            "pip install 'logspace-numbers[docs]' (or pip install matplotlib) installs it."
+        )
+    return None
 
 
 def plot_dynamic_range(path: str, seed: int = 0) -> None:

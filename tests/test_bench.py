@@ -106,7 +106,7 @@ def test_missing_peers_are_skipped_with_a_line(monkeypatch):
     text = _bench.format_report(report)
     assert any(line.startswith("- scipy is not installed") for line in text.splitlines())
     assert any(line.startswith("- hmmlearn is not installed") for line in text.splitlines())
-    assert "logspace[bench]" in report.skipped[0]
+    assert "logspace-numbers[bench]" in report.skipped[0]
     peers = {row.peer for row in report.rows}
     assert not any("scipy" in p or "hmmlearn" in p for p in peers)
     assert {row.case for row in report.rows} >= {"logaddexp", "LogArray a * b", "LogFloat x + y, per op"}

@@ -41,3 +41,18 @@ def test_bad_usage_exits_2_with_a_usage_message(args):
     result = run(*args)
     assert result.returncode == 2
     assert "usage: python -m logspace" in result.stderr
+
+
+def test_accuracy_plot_without_matplotlib_fails_at_once_with_the_install_hint(monkeypatch, capsys):
+    from logspace import __main__, _report
+
+    def table_is_not_computed(**kwargs):
+        raise AssertionError("the table was computed before the missing matplotlib was noticed")
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # a None entry makes the import raise ImportError
+    monkeypatch.setattr(_report, "accuracy_table", table_is_not_computed)
+    assert __main__.main(["accuracy", "--plot", "out.png"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "--plot needs matplotlib" in captured.err
+    assert "pip install 'logspace-numbers[docs]'" in captured.err
