@@ -1173,6 +1173,23 @@ class LogArray:
 
         return _numpy_api.array_function(func, types, args, kwargs)
 
+    # -- notebook display (logspace._display) -----------------------------------
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        from logspace import _display
+
+        p.text("LogArray(...)" if cycle else _display.pretty_text(self._log, self._neg))
+
+    def _repr_html_(self) -> str:
+        from logspace import _display
+
+        return _display.html_table(self._log, self._neg)
+
+    def _repr_latex_(self) -> str | None:
+        from logspace import _display
+
+        return _display.latex(self._log, self._neg)
+
 
 def _sign_int(log: float, negative: bool) -> int:
     if log == -np.inf:
