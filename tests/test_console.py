@@ -29,7 +29,13 @@ def evaluate(source: str) -> object:
 
 @pytest.mark.parametrize(
     "literal, exact",
-    [("1e-5000", "1e-5000"), ("2e400", "2e400"), ("2E+400", "2e400"), ("1_000e400", "1e403"), ("0.00001e-400", "1e-405")],
+    [
+        ("1e-5000", "1e-5000"),
+        ("2e400", "2e400"),
+        ("2E+400", "2e400"),
+        ("1_000e400", "1e403"),
+        ("0.00001e-400", "1e-405"),
+    ],
 )
 def test_literals_beyond_float_range_become_exact_logfloats(literal, exact):
     value = evaluate(literal)
@@ -43,7 +49,19 @@ def test_negative_literal_is_the_negated_logfloat():
 
 @pytest.mark.parametrize(
     "literal",
-    ["0.5", "1e300", "1.7976931348623157e308", "5e-324", "2.5e-324", "0e-5000", "0.0e400", "10", "0x10", "1e400j", "3."],
+    [
+        "0.5",
+        "1e300",
+        "1.7976931348623157e308",
+        "5e-324",
+        "2.5e-324",
+        "0e-5000",
+        "0.0e400",
+        "10",
+        "0x10",
+        "1e400j",
+        "3.",
+    ],
 )
 def test_literals_within_float_range_keep_their_meaning(literal):
     value = evaluate(literal)

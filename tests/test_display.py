@@ -72,7 +72,10 @@ def test_higher_dimensional_html_shows_the_pretty_text():
 
 
 def test_latex_for_small_arrays():
-    assert LogArray(["1.5e-5000", "0.25"])._repr_latex_() == r"$\begin{bmatrix} 1.5 \times 10^{-5000} & 0.25 \end{bmatrix}$"
+    assert (
+        LogArray(["1.5e-5000", "0.25"])._repr_latex_()
+        == r"$\begin{bmatrix} 1.5 \times 10^{-5000} & 0.25 \end{bmatrix}$"
+    )
     assert LogArray.from_log(np.array(-np.inf))._repr_latex_() == "$0$"
     assert LogArray(np.ones((3, 3, 3)))._repr_latex_() is None
 

@@ -53,7 +53,9 @@ def test_plot_against_x_and_tick_labels_read_as_powers_of_ten(ax):
     assert line.get_xdata(orig=False).tolist() == t.tolist()
     ax.figure.canvas.draw()
     low, high = ax.get_ylim()
-    shown = [(tick, label.get_text()) for tick, label in zip(ax.get_yticks(), ax.get_yticklabels()) if low <= tick <= high]
+    shown = [
+        (tick, label.get_text()) for tick, label in zip(ax.get_yticks(), ax.get_yticklabels()) if low <= tick <= high
+    ]
     assert len(shown) >= 3
     for tick, text in shown:
         match = POWER_OF_TEN.match(text)
@@ -107,7 +109,11 @@ def test_figure_script_of_the_docs_runs(tmp_path):
     out = tmp_path / "hmm_forward.png"
     result = subprocess.run(
         [sys.executable, str(ROOT / "docs" / "hmm_forward.py"), str(out), "--T", "1000"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 0, result.stderr
     assert out.read_bytes().startswith(b"\x89PNG")
