@@ -154,10 +154,12 @@ class Terminal:
         )
         os.close(slave)
         self.output = b""
+        self.matched = 0
 
     def read_until(self, text: bytes, timeout: float = 60.0) -> bytes:
+        """Wait until ``text`` appears after what the previous call matched."""
         deadline = time.monotonic() + timeout
-        while text not in self.output:
+        while (found := self.output.find(text, self.matched)) < 0:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(f"{text!r} not seen; the terminal shows {self.output!r}")
@@ -170,6 +172,7 @@ class Terminal:
                 if not chunk:
                     raise AssertionError(f"{text!r} not seen before exit; the terminal shows {self.output!r}")
                 self.output += chunk
+        self.matched = found + len(text)
         return self.output
 
     def send(self, text: bytes) -> None:
@@ -193,8 +196,10 @@ def test_plain_console_in_a_terminal_completes_names_and_keeps_history(tmp_path)
     terminal.read_until(b"LogFloat(")  # completed by rlcompleter, with the call's parenthesis
     terminal.send(b"'1e-5000') * 3\r")
     terminal.read_until(b"LogFloat('3e-5000')")
+    terminal.read_until(b">>> ")
     terminal.send(b"2e400\r")
     terminal.read_until(b"LogFloat('2e+400')")
+    terminal.read_until(b">>> ")  # send only when readline reads again
     terminal.send(b"\x04")  # Ctrl-D ends the session
     assert terminal.close() == 0
     history = (tmp_path / ".logspace_history").read_text().splitlines()
@@ -208,6 +213,7 @@ def test_terminal_opens_ipython_when_installed(tmp_path):
     terminal.read_until(b"In [1]: ")
     terminal.send(b"print(repr(1e-5000 * LogArray([2.0])[0]), np.__name__)\r")
     terminal.read_until(b"LogFloat('2e-5000') numpy")
+    terminal.read_until(b"In [2]: ")
     terminal.send(b"exit\r")
     assert terminal.close() == 0
 
