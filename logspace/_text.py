@@ -43,6 +43,7 @@ __all__ = [
     "format_repr_argument",
     "format_spec",
     "format_str",
+    "has_shorter_decimal",
     "decimal_hash",
     "exact_decimal",
     "log_of_decimal",
@@ -516,7 +517,9 @@ def _shortest_fast(log: float, max_digits: int) -> object:
                 if dist2 - dist <= 2.0 * err and _log_exact(cand2 // unit, 1, q) == log:
                     return _UNDECIDED  # two readable candidates, order unsure
             return d, q
-    return _UNDECIDED
+    # Every n-digit decimal that could read back was within reach and
+    # parsed exactly: none does, up to ``last`` digits.
+    return None if last == max_digits else _UNDECIDED
 
 
 def _shortest_exact(
@@ -565,14 +568,18 @@ def float_of_log(log: float, sign: int) -> float:
     The definition (``LogArray.to_numpy`` vectorises the same, bit for bit):
     ``y = exp_cr(log)``, the correctly rounded ``e**log`` (0.0 below float
     range, as ``math.exp``; OverflowError above it). Let ``d_p`` be ``y``
-    rounded half-even to ``p`` significant digits, as a float
-    (``float(format(y, f'.{p-1}e'))``). If ``log_cr(d_12) != log`` (no
-    12-digit decimal near ``y`` reads back), the result is ``sign * y``;
-    otherwise ``sign * d_p`` for the smallest ``p`` in 1..12 with
-    ``log_cr(d_p) == log``. ``log_cr`` is the correctly rounded log of a
-    float, the one ``LogFloat(float)`` takes, so ``float(LogFloat(v)) == v``
-    for every float of at most 6 significant digits in [1e-300, 1e300]
-    (their LogFloats are at most a few ulps wide), and computed values that
+    rounded half-even to ``p`` significant digits (the decimal ``D_p``), as a
+    float (``d_p = float(format(y, f'.{p-1}e'))``). ``d_p`` *reads back* when
+    ``log_cr(d_p) == log`` or the correctly rounded log of the decimal
+    ``D_p`` is ``log`` (``LogFloat(d_p) == x`` or ``LogFloat(str(D_p)) == x``).
+    If ``d_12`` does not read back (no 12-digit decimal near ``y`` does), the
+    result is ``sign * y``; otherwise ``sign * d_p`` for the smallest ``p``
+    in 1..12 whose ``d_p`` reads back. ``log_cr`` is the correctly rounded
+    log of a float, the one ``LogFloat(float)`` takes, so
+    ``float(LogFloat(v)) == v`` for every float of at most 6 significant
+    digits in [1e-300, 1e300] (their LogFloats are at most a few ulps wide);
+    the decimal test makes ``float(LogFloat('0.1'))`` 0.1 although the
+    decimal 0.1 and the float 0.1 have adjacent logs. Computed values that
     are no short decimal keep their correctly rounded ``e**log``.
 
     Parameters
@@ -598,6 +605,9 @@ def float_of_log(log: float, sign: int) -> float:
     (0.10000000000000002, 0.1)
     >>> float_of_log(log_cr(3.0), -1)
     -3.0
+    >>> decimal_log = parse_decimal("0.1")[0]  # not log_cr(0.1): the decimal is smaller
+    >>> exp_cr(decimal_log), float_of_log(decimal_log, 1)
+    (0.09999999999999998, 0.1)
     >>> float_of_log(0.001, 1)  # no short decimal reads back: e**0.001 rounded
     1.0010005001667084
     """
@@ -621,21 +631,27 @@ def float_of_log(log: float, sign: int) -> float:
     exp10 = int(text[19:])
     reach = (math.ulp(log) + 6e-16) * mantissa if y >= _TINY else math.inf
     d12 = _candidate(y, mantissa, exp10, reach, 12)
-    if d12 is None or log_cr(d12) != log:
+    if d12 is None or not _reads_back(d12, log):
         return sign * y
     for p in range(1, 12):
         d = _candidate(y, mantissa, exp10, reach, p)
-        if d is not None and (d == d12 or log_cr(d) == log):
-            return sign * d
-    return sign * d12
+        if d is not None and (d[0] == d12[0] or _reads_back(d, log)):
+            return sign * d[0]
+    return sign * d12[0]
+
+
+def _reads_back(candidate: tuple[float, int, int], log: float) -> bool:
+    """Whether the float of a candidate, or its decimal, has the correctly rounded log ``log``."""
+    f, digits, scale = candidate
+    return log_cr(f) == log or _log_exact(digits, 1, scale) == log
 
 
 _FLOAT_POWERS = [10.0**k for k in range(23)]
 _ROUNDING_SPECS = [f".{p - 1}e" for p in range(13)]
 
 
-def _candidate(y: float, mantissa: int, exp10: int, reach: float, p: int) -> float | None:
-    """y rounded to p significant digits, as a float; None if it moves y by more than ``reach``.
+def _candidate(y: float, mantissa: int, exp10: int, reach: float, p: int) -> tuple[float, int, int] | None:
+    """y rounded to p significant digits: (its float, digits, exponent); None if that moves y beyond ``reach``.
 
     ``mantissa`` holds y's first 17 digits and ``exp10`` its decimal
     exponent; ``reach`` is in units of the mantissa's last digit.
@@ -644,18 +660,21 @@ def _candidate(y: float, mantissa: int, exp10: int, reach: float, p: int) -> flo
     rest = mantissa % unit
     if min(rest, unit - rest) > reach:
         return None
-    if 2 * rest != unit:
+    if 2 * rest == unit:
         # The 17-digit mantissa rounds as y does unless its tail is exactly
         # a half; then ask format, which rounds y's exact value.
-        digits = (mantissa + unit // 2) // unit
-        scale = exp10 - p + 1
-        # digits < 2**53 and 10**|scale| exact: one correctly rounded
-        # operation (Clinger's fast path)
-        if 0 <= scale <= 22:
-            return digits * _FLOAT_POWERS[scale]
-        if -22 <= scale < 0:
-            return digits / _FLOAT_POWERS[-scale]
-    return float(format(y, _ROUNDING_SPECS[p]))
+        text = format(y, _ROUNDING_SPECS[p])
+        mant, _, exp = text.partition("e")
+        return float(text), int(mant.replace(".", "")), int(exp) - p + 1
+    digits = (mantissa + unit // 2) // unit
+    scale = exp10 - p + 1
+    # digits < 2**53 and 10**|scale| exact: one correctly rounded operation
+    # (Clinger's fast path); else float() of the decimal
+    if 0 <= scale <= 22:
+        return digits * _FLOAT_POWERS[scale], digits, scale
+    if -22 <= scale < 0:
+        return digits / _FLOAT_POWERS[-scale], digits, scale
+    return float(f"{digits}e{scale}"), digits, scale
 
 
 # ---------------------------------------------------------------------------
@@ -1090,10 +1109,31 @@ def format_repr_argument(log: float, sign: int) -> str | None:
     >>> format_repr_argument(1e-300, 1) is None, format_repr_argument(1e300, 1) is None
     (True, True)
     """
-    if abs(log) >= _REPR_MAX_EXPONENT * _LN10 and log < math.inf:
+    if _REPR_MAX_EXPONENT * _LN10 <= abs(log) < math.inf:
         return None
     text, exact = _str_and_exactness(log, sign, _REPR_DIGITS)
     return text if exact else None
+
+
+def has_shorter_decimal(log: float, ndigits: int) -> bool:
+    """Whether a decimal of fewer than ``ndigits`` significant digits parses back to ``log``.
+
+    Parameters
+    ----------
+    log : float
+        A finite, nonzero number's log.
+    ndigits : int
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> has_shorter_decimal(parse_decimal("0.25")[0], 3), has_shorter_decimal(parse_decimal("0.25")[0], 2)
+    (True, False)
+    """
+    return ndigits > 1 and _shortest(log, ndigits - 1) is not None
 
 
 def exact_decimal(log: float, sign: int) -> tuple[int, int]:
