@@ -650,9 +650,8 @@ class LogFloat:
         return f"LogFloat.from_log({log!r})"
 
     def __str__(self) -> str:
-        literal = _float_literal(self)
-        if literal is not None:
-            return literal
+        # The shortest decimal that reads back as a string: LogFloat(str(x))
+        # is x. (repr may show a float literal instead: LogFloat(0.1).)
         return _text.format_str(self._log, self._sign)
 
     def __format__(self, spec: str) -> str:

@@ -1175,7 +1175,7 @@ def exact_decimal(log: float, sign: int) -> tuple[int, int]:
         return sign, 0
     # The interval of values that read back is about ulp(log) wide: there is
     # a decimal in it with at most 20 - log10(ulp(log)) digits.
-    digits = 20 - math.floor(math.log10(math.ulp(log)))
+    digits = max(1, 20 - math.floor(math.log10(math.ulp(log))))
     found = _shortest(log, min(digits, _REPR_DIGITS)) if digits <= _REPR_DIGITS else None
     if found is None:
         found = _shortest_exact(log, digits, digits + 10)
