@@ -1225,3 +1225,258 @@ def test_decimal_subclass_exponent_is_taken_as_a_decimal():
         pass
 
     assert LogFloat(2) ** MyDecimal(2) == LogFloat(2) ** Decimal(2)
+
+
+# ---------------------------------------------------------------------------
+# the plain-number rule: v stands for LogFloat(v), on either side
+
+NUMPY_REAL_TYPES = [
+    np.float16, np.float32, np.float64, np.longdouble,
+    np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.bool_,
+]  # fmt: skip
+
+
+def numpy_scalar(draw_type, value):
+    t = draw_type
+    if t is np.bool_:
+        return np.bool_(value != 0)
+    if issubclass(t, np.integer):
+        info = np.iinfo(t)
+        return t(min(max(int(value), info.min), info.max))
+    with np.errstate(over="ignore"):
+        return t(value)
+
+
+numpy_scalars = st.builds(
+    numpy_scalar, st.sampled_from(NUMPY_REAL_TYPES), st.floats(-1e30, 1e30, allow_nan=False)
+).filter(lambda v: np.isfinite(v))
+all_plain = st.one_of(plain_numbers, numpy_scalars, st.booleans(), numpy_scalars.map(np.asarray))
+OPERATORS = [operator.add, operator.sub, operator.mul, operator.truediv]
+
+
+@given(st.builds(LogFloat.from_log, moderate_logs, signs), all_plain)
+@settings(max_examples=300, deadline=None)
+def test_plain_number_stands_for_its_logfloat_in_both_orders(x, v):
+    lv = LogFloat(v)
+    for op in OPERATORS:
+        for left, right, as_logfloats in ((x, v, (x, lv)), (v, x, (lv, x))):
+            try:
+                expected = op(*as_logfloats)
+            except ZeroDivisionError:
+                with pytest.raises(ZeroDivisionError):
+                    op(left, right)
+                continue
+            got = op(left, right)
+            assert type(got) is LogFloat and same(got, expected), (op, left, right)
+    for op in (operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge):
+        assert bool(op(x, v)) == op(x, lv) and bool(op(v, x)) == op(lv, x)
+
+
+@given(st.builds(LogFloat.from_log, moderate_logs, signs), all_plain)
+@settings(max_examples=200, deadline=None)
+def test_mixed_operations_commute_bit_for_bit(x, v):
+    assert same(x * v, v * x) and same(x + v, v + x)
+    assert same(x - v, -(v - x))
+
+
+@given(all_plain)
+@settings(max_examples=300, deadline=None)
+def test_logfloat_of_a_plain_number_equals_it(v):
+    x = LogFloat(v)
+    assert x == v and v == x and not x != v and x <= v and v >= x
+    if isinstance(v, (float, np.floating)) and np.finfo(type(v)).bits <= 64:
+        assert same(x, LogFloat(float(v)))  # the float's exact value
+
+
+def test_regression_float32_scalar_on_the_left_is_not_computed_in_float32():
+    left = np.float32(0.5) * LogFloat(0.25)
+    right = LogFloat(0.25) * np.float32(0.5)
+    assert type(left) is LogFloat and same(left, right) and left == 0.125
+    assert repr(left) == "LogFloat(0.125)"
+    assert same(np.float16(3) + LogFloat(1), LogFloat(3) + LogFloat(1))
+    assert same(np.asarray(np.float32(2)) * LogFloat(3), LogFloat(6))
+
+
+def test_regression_numpy_float64_equality_agrees_in_both_orders():
+    assert (np.float64(0.1) == LogFloat(0.1)) and (LogFloat(0.1) == np.float64(0.1))
+    assert not (np.float64(0.1) == LogFloat("0.1")) and not (LogFloat("0.1") == np.float64(0.1))
+    items = [np.float64(0.1), LogFloat(0.1), LogFloat("0.1"), 0.2, LogFloat(0.05), np.float64(0.3), Fraction(1, 7)]
+    for order in (items, items[::-1], items[2:] + items[:2]):
+        result = sorted(order)
+        assert all(a <= b for a, b in zip(result, result[1:]))
+        assert [LogFloat(v) for v in result] == sorted(LogFloat(v) for v in items)
+
+
+def test_equality_with_plain_numbers_is_not_transitive():
+    a, b = 3.0, 3.0000000000000004  # two floats, one LogFloat
+    assert LogFloat(a) == b and LogFloat(a) == a and a != b
+    assert LogFloat(np.float32(0.1)) != LogFloat(0.1)  # float32's 0.1 is its exact value
+
+
+def test_regression_decimal_operand_mixes():
+    x = LogFloat(2)
+    assert same(x * Decimal("0.5"), x * LogFloat(Decimal("0.5"))) and x * Decimal("0.5") == 1
+    assert same(Decimal("1e-5000") * x, LogFloat("2e-5000"))
+    assert x > Decimal("1.5") and Decimal("2") == x
+
+
+def test_regression_longdouble_operand_gives_float64_logs():
+    v = np.longdouble(1) / np.longdouble(3)
+    x = LogFloat(v)
+    assert type(x.log) is float
+    assert x.log == float(exact_log_abs(Fraction(*v.as_integer_ratio())))  # its exact value's log
+    for got in (v * LogFloat(2), LogFloat(2) * v, np.multiply(v, LogFloat(2))):
+        assert type(got) is LogFloat and type(got.log) is float and same(got, x * 2)
+
+
+def test_regression_to_decimal_beyond_decimal_exponents_raises_overflow():
+    with pytest.raises(OverflowError, match="Decimal"):
+        LogFloat.from_log(3e18).to_decimal()
+    with pytest.raises(OverflowError, match="Decimal"):
+        LogFloat.from_log(-1e300).to_decimal()
+    assert LogFloat.from_log(1e-300).to_decimal() != Decimal(1)
+    assert LogFloat(LogFloat.from_log(1e-300).to_decimal()) == LogFloat.from_log(1e-300)
+
+
+@given(all_plain)
+@settings(max_examples=300, deadline=None)
+def test_hash_rule(v):
+    x = LogFloat(v)
+    try:
+        f = float(x)
+    except OverflowError:
+        f = None
+    if f is not None and f != 0.0 and LogFloat(f) == x:
+        assert hash(x) == hash(f)
+        exact = Fraction(*v.as_integer_ratio()) if isinstance(v, np.floating) else v
+        if not isinstance(v, np.ndarray) and f == exact:  # v's exact value
+            assert hash(x) == hash(v)
+    elif x.sign:
+        assert hash(x) == hash(x.to_decimal())
+    assert hash(x) == hash(LogFloat.from_log(x.log, x.sign))
+
+
+@given(st.builds(LogFloat.from_log, finite_logs, signs))
+@settings(max_examples=200, deadline=None)
+def test_hash_of_values_beyond_float_range_is_that_of_the_shown_decimal(x):
+    if not math.isfinite(x.log) or abs(x.log) < 700 or abs(x.log) > 1e15:
+        return
+    try:
+        f = float(x)
+    except OverflowError:
+        f = 0.0
+    if f == 0.0:
+        assert hash(x) == hash(x.to_decimal()) == hash(Fraction(x.to_decimal()))
+
+
+def test_regression_hash_of_int_is_hash_of_the_int():
+    for k in (2, 3, 1000, 10**12, -7):
+        assert hash(LogFloat(k)) == hash(k)
+    assert hash(LogFloat("1e-5000")) == hash(Decimal("1e-5000"))
+    assert {LogFloat(2): "two"}[2] == "two"
+
+
+def test_regression_ufuncs_on_scalars_use_the_scalar_rule():
+    assert np.equal(np.float64(0.1), LogFloat(0.1)) and type(np.less(1, LogFloat(2))) is np.bool_
+    assert same(np.maximum(np.float32(0.5), LogFloat(0.25)), LogFloat(0.5))
+    assert np.minimum(LogFloat(NAN), 1).isnan() and same(np.fmin(LogFloat(NAN), 1), LogFloat(1))
+    assert same(np.power(np.float32(2), LogFloat(3)), LogFloat(2) ** LogFloat(3))
+    assert same(np.power(LogFloat(-2), np.int64(3)), LogFloat(-8))
+    assert isinstance(np.log(LogFloat(2)), np.floating)  # other ufuncs: the array layer
+    assert type(np.array([1.0, 2.0]) * LogFloat(2)).__name__ == "LogArray"
+
+
+def test_types_import_nothing_from_the_array_layer():
+    import ast
+    import inspect
+
+    from logspace import _scalar
+
+    tree = ast.parse(inspect.getsource(_scalar))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            names.add(node.module or "")
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+    assert not {n for n in names if "_array" in n or "_numpy_api" in n}
+
+
+# ---------------------------------------------------------------------------
+# mpmath's global context is never touched
+
+
+def test_regression_subtraction_leaves_mpmath_precision_alone():
+    a, b = LogFloat.from_log(25.140083041126786), LogFloat.from_log(25.140083041097544)
+    for prec in (20, 53, 300):
+        with mpmath.workprec(prec):
+            d = a - b  # takes the exact fallback
+            assert mpmath.mp.prec == prec
+        assert d.log == 0.8846811672074341
+
+
+def test_regression_subtraction_beside_a_thread_using_mpmath():
+    import threading
+
+    a, b = LogFloat.from_log(25.140083041126786), LogFloat.from_log(25.140083041097544)
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def use_mpmath():
+        while not stop.is_set():
+            with mpmath.workprec(20):
+                seen.append(mpmath.mp.prec)
+
+    thread = threading.Thread(target=use_mpmath)
+    thread.start()
+    try:
+        results = {(a - b).log for _ in range(2000)}
+    finally:
+        stop.set()
+        thread.join()
+    assert results == {0.8846811672074341}
+    assert set(seen) == {20}
+
+
+# ---------------------------------------------------------------------------
+# repr, round trips and notebook display
+
+
+@given(st.one_of(all_plain, st.builds(LogFloat.from_log, finite_logs, signs)))
+@settings(max_examples=300, deadline=None)
+def test_repr_reads_back_and_float_literals_are_shortest(v):
+    x = LogFloat(v)
+    text = repr(x)
+    assert same(eval(text, {"LogFloat": LogFloat}), x)
+    argument = text[len("LogFloat(") : -1]
+    if not text.startswith("LogFloat.from_log") and not argument.startswith("'") and x.sign:
+        f = float(argument)
+        assert LogFloat(f) == x and float(x) == f  # the float the repr shows is float(x)
+
+
+def test_repr_of_values_near_one_is_decimal():
+    x = LogFloat.from_log(1.1102230246251565e-16)  # the sum of a normalised distribution
+    assert repr(x) == "LogFloat('1.00000000000000011102230246251566')"
+    assert repr(LogFloat.from_log(1e300)) == "LogFloat.from_log(1e+300)"  # compact, no 300-digit exponent
+    assert repr(LogFloat.from_log(-1e-300, -1)) == "LogFloat.from_log(-1e-300, sign=-1)"
+
+
+def test_repr_latex():
+    assert LogFloat("1.5e-5000")._repr_latex_() == r"$1.5 \times 10^{-5000}$"
+    assert LogFloat(0.25)._repr_latex_() == "$0.25$"
+
+
+def test_format_with_precision_and_to_mpmath_give_the_stored_value():
+    x = LogFloat(0.1)  # stored value e**log(0.1 float), not the float 0.1
+    with mpmath.workprec(200):
+        exact = mpmath.exp(mpf(x.log))
+        assert mpmath.mpf(x) == +exact
+        assert format(x, ".25e") == mpmath.nstr(exact, 26, min_fixed=1, max_fixed=0, strip_zeros=False).replace(
+            "e-", "e-0"
+        )
+
+
+def test_int_of_a_million_digits():
+    assert int(LogFloat("1e99999")) == 10**99999
+    assert int(LogFloat("-1.5e5000")) == -15 * 10**4999
