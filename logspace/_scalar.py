@@ -1,10 +1,13 @@
 """LogFloat: the scalar of logspace, a real number stored as log|x| and a sign.
 
-A LogFloat is the exact number ``sign * e**log`` for a float64 ``log``, so
+A LogFloat is the number ``sign * e**log`` for a float64 ``log``, so
 1e-5000 and 10**300000 are ordinary values. Arithmetic calls the scalar
 kernels of :mod:`logspace._kernels_scalar`; parsing and printing are
-:mod:`logspace._text`. This module adds the Python number protocol, exact
-conversions and exact comparisons, and :func:`fsum` and :func:`isclose`.
+:mod:`logspace._text`. This module adds the Python number protocol with one
+rule for plain numbers (each stands for its LogFloat), conversions that give
+the number the repr shows, and :func:`fsum` and :func:`isclose`. It imports
+nothing from the array layer: numpy ufuncs beside arrays go to the handler
+that layer registers with :func:`register_array_ufunc`.
 """
 
 from __future__ import annotations
@@ -87,16 +90,18 @@ class LogFloat:
     immutable and hashable, pickle and copy, and ``bool(x)`` is False only
     for zero. ``LogFloat.from_log(log, sign)`` builds one from a log.
 
-    **The mixing rule.** A plain number (int, float, bool, Fraction, Decimal,
-    numpy scalar) on either side of ``+ - * /`` is taken at its value and
-    turned into a log: ``math.log`` for ints and floats (within an ulp, and
-    fast), the correctly rounded log as in the constructor for the others.
-    The operation then runs in log space and gives a LogFloat. So near
-    cancellation the rounded log shows, as a float entering ``Fraction``
-    arithmetic does: ``LogFloat(0.5) - 0.5`` is 0 although ``LogFloat(0.5)``
-    is not exactly 0.5 (comparisons are exact, see below). An ndarray, a
-    ``LogArray`` or anything else with ``__array_ufunc__`` on the other side
-    is left to that side (``NotImplemented``), and the result is a LogArray.
+    **The plain-number rule.** A plain number v (int, float, bool,
+    Fraction, Decimal, numpy real scalar or 0-d array) on either side of
+    ``+ - * / **`` or of a comparison stands for ``LogFloat(v)``: its
+    correctly rounded log and its sign. The operation is then the one
+    between two LogFloats, bit for bit in either order, and always in
+    float64 logs (``np.float32(0.5) * LogFloat(0.25)`` is ``LogFloat(0.125)``;
+    numpy ufuncs on scalars follow the same rule). So ``LogFloat(v) == v``
+    for every finite v, and near cancellation the rounded log shows:
+    ``LogFloat(0.5) - 0.5`` is 0. An exponent is used at its value, as by
+    ``math.pow``. An ndarray, a ``LogArray`` or anything else with
+    ``__array_ufunc__`` on the other side is left to that side
+    (``NotImplemented``), and the result is a LogArray.
 
     **Errors follow math, not numpy.** LogFloat raises where the :mod:`math`
     module does: ``LogFloat(-4).sqrt()`` is ValueError, ``x / 0`` and
@@ -122,13 +127,10 @@ class LogFloat:
     ============================  =======================================
 
     **Accuracy,** in ulps of the stored log, against the exact values of the
-    operands as given (a LogFloat's ``sign * e**log``, a float's binary
-    value): ``*``, ``/`` and ``**`` between LogFloats, and ``x ** r`` for a
-    real r, are within 1 ulp of the result's log; ``*`` and ``/`` with a
-    plain number within 2 ulps of max(|log|, 1) (the number's log is rounded
-    first; where it nearly cancels the other log the sum is redone exactly);
-    ``+`` of same-signed numbers within 1 ulp of max(|log|, 1) (2 with a
-    plain number), ``-`` within 2. The bound of ``-`` holds near
+    LogFloat operands (``sign * e**log``; a plain number enters as its
+    LogFloat, whose log is correctly rounded): ``*``, ``/`` and ``**``, and
+    ``x ** r`` for a real r, are within 1 ulp of the result's log; ``+`` of
+    same-signed numbers within 1 ulp of max(|log|, 1), ``-`` within 2. The bound of ``-`` holds near
     cancellation too: for x close to y the difference of the logs is exact
     and ``log1mexp`` keeps its relative accuracy, so the (much smaller) log
     of x - y is within 2 ulps; and where that log itself cancels (x - y near
@@ -138,15 +140,25 @@ class LogFloat:
     Python's ``sum()`` folds ``+`` one term at a time and loses accuracy as
     the number of terms grows; :func:`fsum` does not.
 
-    **Equality, order and hashing are exact,** as for ``Fraction`` and
-    ``Decimal``: ``x == y`` and ``x < y`` compare ``sign * e**log`` with the
-    exact value of the other operand (int, float, Fraction, Decimal or
-    LogFloat). As e**log is irrational for every nonzero float log,
-    a LogFloat equals no float but 0, +-1 and +-inf: ``LogFloat(0.5) == 0.5``
-    is False while ``LogFloat(0.5) > 0.5`` is decided exactly, and the many
-    floats that share one stored log cannot all equal it. Use
-    :func:`logspace.isclose` to compare with a tolerance. ``hash`` agrees with
-    ``==``: ``hash(LogFloat(1)) == hash(1)``.
+    **Equality, order and hashing.** Between LogFloats ``==`` compares log
+    and sign and ``<`` orders the values; a plain number compares as its
+    LogFloat. As several floats round to one LogFloat, equality with plain
+    numbers is not transitive: ``LogFloat(3) == 3.0`` and
+    ``LogFloat(3) == 3.0000000000000004`` although the floats differ. Use
+    :func:`logspace.isclose` to compare with a tolerance. ``hash(x)`` is
+    ``hash(float(x))`` where that float reads back as x, else the hash of
+    the exact decimal the repr shows: ``hash(LogFloat(2)) == hash(2)``.
+
+    **Conversions give the number the repr shows.** ``repr`` is a float
+    literal where that float reads back and no decimal is shorter
+    (``LogFloat(0.1)``), else the shortest decimal that reads back
+    (``LogFloat('1e-5000')``), else (more than 40 digits, or an exponent of
+    more than 15 digits) ``LogFloat.from_log(...)``. ``float(x)`` is the
+    shortest decimal of at most 12 digits that reads back, as a float, else
+    the correctly rounded ``e**log`` (see ``logspace._text.float_of_log``);
+    ``int``, ``round``, ``math.floor``/``ceil``/``trunc`` round the decimal
+    the repr shows. ``format`` with a precision and ``to_mpmath`` give the
+    stored value ``e**log``.
 
     **Functions of the math module** (``math.isclose``, ``math.log``,
     ``math.isfinite``) see only ``float(x)``, which is 0.0 or OverflowError
@@ -169,8 +181,10 @@ class LogFloat:
     11512.925464970229
     >>> LogFloat(-2.5).sign, LogFloat(0).log
     (-1, -inf)
-    >>> LogFloat(0.5) == 0.5, LogFloat(0.5) > 0.5, LogFloat(1) == 1
-    (False, True, True)
+    >>> LogFloat(0.5) == 0.5, LogFloat(2) == 2, LogFloat(0.1) * 3 == 0.3
+    (True, True, False)
+    >>> float(LogFloat(3)), int(LogFloat(1000)), LogFloat(0.1), LogFloat("0.1")
+    (3.0, 1000, LogFloat(0.1), LogFloat('0.1'))
     """
 
     # _float and _hash cache float(x) and hash(x), computed on first use
@@ -227,7 +241,7 @@ class LogFloat:
         >>> LogFloat.from_log(-11512.925464970229)
         LogFloat('1e-5000')
         >>> LogFloat.from_log(0.0, sign=-1)
-        LogFloat('-1.0')
+        LogFloat(-1.0)
         >>> LogFloat.from_log(1e-300)  # within 1e-300 of 1: no short decimal
         LogFloat.from_log(1e-300)
         """
@@ -594,8 +608,8 @@ class LogFloat:
         --------
         >>> LogFloat("2.5e-300000").to_decimal()
         Decimal('2.5E-300000')
-        >>> LogFloat(0.1).to_decimal()
-        Decimal('0.1')
+        >>> LogFloat("0.1").to_decimal(), LogFloat(0.1).to_decimal()  # the float 0.1 is above 0.1
+        (Decimal('0.1'), Decimal('0.10000000000000002'))
         """
         log, sign = self._log, self._sign
         if log != log:
@@ -1248,7 +1262,7 @@ def fsum(iterable: Iterable[Any]) -> LogFloat:
     Parameters
     ----------
     iterable : iterable of LogFloat or real numbers
-        Plain numbers enter as in arithmetic (``math.log`` of their value).
+        Plain numbers enter as in arithmetic, as their LogFloats.
 
     Returns
     -------
@@ -1329,10 +1343,11 @@ def _exact_sum(pos: list[float], neg: list[float]) -> LogFloat:
 def isclose(a: Any, b: Any, *, rel_tol: Any = 1e-09, abs_tol: Any = 0.0) -> bool:
     """Whether two numbers are close, as ``math.isclose`` but beyond float range.
 
-    This is the comparison to use for LogFloats: ``==`` is exact (a LogFloat
-    equals no float but 0, +-1 and +-inf), and ``math.isclose`` and
-    ``math.log`` see only ``float(x)``, which is 0.0 below 1e-308 (so every
-    two tiny values look close) and OverflowError above 1e308.
+    This is the comparison to use for LogFloats with a tolerance: ``==``
+    compares logs exactly (``LogFloat(0.1) * 3 == 0.3`` is False), and
+    ``math.isclose`` and ``math.log`` see only ``float(x)``, which is 0.0
+    below 1e-308 (so every two tiny values look close) and OverflowError
+    above 1e308.
 
     True when ``|a - b| <= max(rel_tol * max(|a|, |b|), abs_tol)``, computed
     in log space: the difference ``a - b`` is formed as LogFloat subtraction
