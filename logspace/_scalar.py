@@ -652,11 +652,13 @@ class LogFloat:
     # text
 
     def __repr__(self) -> str:
-        literal = _float_literal(self)
+        log, sign = self._log, self._sign
+        if sign == 0:
+            return "LogFloat(0.0)"
+        arg = _text.format_repr_argument(log, sign)
+        literal = _float_literal(self, arg)
         if literal is not None:
             return f"LogFloat({literal})"
-        log, sign = self._log, self._sign
-        arg = _text.format_repr_argument(log, sign)
         if arg is not None:
             return f"LogFloat({arg!r})"
         if sign < 0:
@@ -698,16 +700,14 @@ class LogFloat:
 # results and operands
 
 
-def _float_literal(x: LogFloat) -> str | None:
-    """repr(float(x)) where that float reads back as x and no decimal that does is shorter."""
+def _float_literal(x: LogFloat, shortest: str | None) -> str | None:
+    """repr(float(x)) where that float reads back as x and is no longer than the decimal ``shortest``."""
     log, sign = x._log, x._sign
-    if sign == 0:
-        return "0.0"
     if log < 709.8:
         f = float(x)
         if f != 0.0 and _log_of_float(f) == (log, sign):
             text = repr(f)
-            if not _text.has_shorter_decimal(log, _significant_digits(text)):
+            if shortest is None or _significant_digits(text) <= _significant_digits(shortest):
                 return text
     return None
 

@@ -470,12 +470,15 @@ def _shortest_fast(log: float, max_digits: int) -> object:
     estimate = _ld_exp(log + _LD_ZERO)
     high = float(estimate)
     low = float(estimate - high)  # exact: the long double is high + low
+    # high + low = num / 2**shift exactly (the denominators are powers of two)
     a1, b1 = high.as_integer_ratio()
     a2, b2 = low.as_integer_ratio()
-    num, den = a1 * b2 + a2 * b1, b1 * b2
+    den = max(b1, b2)
+    num = a1 * (den // b1) + a2 * (den // b2)
+    shift = den.bit_length() - 1
     k = _FAST_DIGITS - 1 - math.floor(math.log10(high))
     for _ in range(3):
-        ref = num * 10**k // den if k >= 0 else num // (den * 10**-k)
+        ref = (num * _POWERS_OF_TEN[k]) >> shift if k >= 0 else num // (_POWERS_OF_TEN[-k] << shift)
         if ref < _POWERS_25[0]:
             k += 1
         elif ref >= _POWERS_25[1]:
@@ -558,6 +561,7 @@ def _shortest_exact(
 
 
 _POWERS_25 = (10 ** (_FAST_DIGITS - 1), 10**_FAST_DIGITS)
+_POWERS_OF_TEN = [10**k for k in range(360)]
 
 
 # ---------------------------------------------------------------------------
