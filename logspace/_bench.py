@@ -743,7 +743,7 @@ def logfloat_text_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, 
             theirs,
             accuracy=_goal(ours, goal),
         )
-    parses = (
+    parses: tuple[tuple[str, Any, Callable[[Any], Any], str], ...] = (
         ("LogFloat('1' * 10**6)", "1" * 10**6, Decimal, "Decimal(str)"),
         ("LogFloat('1e' + '9' * 10**6)", "1e" + "9" * 10**6, float, "float(str)"),
         ("LogFloat(10**(10**6))", 10 ** (10**6), math.log, "math.log(int)"),

@@ -33,6 +33,7 @@ _NAN = math.nan
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 _new = object.__new__
+_getattr = getattr
 _mlog = math.log
 _RN = libmp.round_nearest
 # Decimal's largest exponent (decimal.MAX_EMAX on 64-bit builds) as a log.
@@ -509,10 +510,9 @@ class LogFloat:
         return c is not None and c >= 0
 
     def __hash__(self) -> int:
-        try:
-            return self._hash
-        except AttributeError:
-            pass
+        h = _getattr(self, "_hash", None)  # unset slot: None, cheaper than try/except
+        if h is not None:
+            return h
         h = _hash_of(self)
         self._hash = h
         return h
@@ -524,10 +524,9 @@ class LogFloat:
     # conversion
 
     def __float__(self) -> float:
-        try:
-            return self._float
-        except AttributeError:
-            pass
+        f = _getattr(self, "_float", None)
+        if f is not None:
+            return f
         f = _text.float_of_log(self._log, self._sign)  # OverflowError beyond float range
         self._float = f
         return f

@@ -626,6 +626,16 @@ def float_of_log(log: float, sign: int) -> float:
     y = exp_cr(log)
     if y == 0.0:
         return sign * y
+    if 1e-280 <= y:
+        # Quick rejection, the common case for computed values: y on the
+        # 12-digit grid is t (within 5e-4 of its exact position, from the
+        # float division and power); if no 12-digit decimal lies within the
+        # LogFloat's reach (as below, plus that error), d_12 cannot read back.
+        # (Above 1e-280 the power of ten is a normal float, within an ulp.)
+        scale = math.floor(math.log10(y)) - 11
+        t = y / 10.0**scale
+        if 1e11 <= t < 1e12 and abs(t - round(t)) > (math.ulp(log) + 6e-16) * t + 1e-3:
+            return sign * y
     # The candidates come from the 17-digit decimal of y. A d_p can only read
     # back if it lies within the LogFloat's interval, about ulp(log) wide
     # (relative) around e**log, which y approximates within 2**-53: so only
