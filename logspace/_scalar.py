@@ -703,7 +703,10 @@ def _float_literal(x: LogFloat, shortest: str | None) -> str | None:
     """repr(float(x)) where that float reads back as x and is no longer than the decimal ``shortest``."""
     log, sign = x._log, x._sign
     if log < 709.8:
-        f = float(x)
+        try:
+            f = float(x)
+        except OverflowError:  # just above the largest float
+            return None
         if f != 0.0 and _log_of_float(f) == (log, sign):
             text = repr(f)
             if shortest is None or _significant_digits(text) <= _significant_digits(shortest):
@@ -1125,7 +1128,10 @@ def _hash_of(x: LogFloat) -> int:
     if log == _INF:
         return hash(s * _INF)
     if log < 709.8:
-        f = float(x)
+        try:
+            f = float(x)
+        except OverflowError:  # just above the largest float
+            f = 0.0
         if f != 0.0 and _log_of_float(f) == (log, s):
             return hash(f)
     m, q = _text.exact_decimal(log, s)

@@ -986,6 +986,8 @@ def test_pickle_and_copy(x):
 @example(LogFloat.from_log(700.0))
 @example(LogFloat.from_log(1e300, -1))
 @example(LogFloat.from_log(5e-324))
+@example(LogFloat.from_log(709.7827128933841))  # just above the largest float
+@example(LogFloat.from_log(709.7827128933841, -1))
 def test_repr_round_trips_exactly(x):
     text = repr(x)
     back = eval(text, {"LogFloat": LogFloat})
@@ -1367,6 +1369,14 @@ def test_hash_of_values_beyond_float_range_is_that_of_the_shown_decimal(x):
         f = 0.0
     if f == 0.0:
         assert hash(x) == hash(x.to_decimal()) == hash(Fraction(x.to_decimal()))
+
+
+def test_regression_repr_and_hash_just_above_the_largest_float():
+    x = LogFloat.from_log(709.7827128933841)
+    with pytest.raises(OverflowError):
+        float(x)
+    assert same(eval(repr(x), {"LogFloat": LogFloat}), x)
+    assert hash(x) == hash(x.to_decimal())
 
 
 def test_regression_hash_of_int_is_hash_of_the_int():
