@@ -30,6 +30,10 @@ from logspace._kernels import (
 )
 from logspace._scalar import LogFloat, fsum, isclose
 
+# The numpy function tables register LogFloat's handler for ufuncs beside
+# arrays when imported (so that _scalar imports nothing from the array layer).
+from logspace import _numpy_api  # noqa: F401  # isort: skip
+
 __version__ = "0.1.0"
 
 __all__ = [

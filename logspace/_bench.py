@@ -696,6 +696,66 @@ def scalar_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -
         )
 
 
+# ---------------------------------------------------------------------------
+# LogFloat conversions and text (issues 10 and 12): goals in absolute time
+# ---------------------------------------------------------------------------
+
+
+def _fresh_median(make: Callable[[], list[Any]], op: Callable[[Any], Any], repeats: int) -> float:
+    """Median seconds per ``op(item)`` over fresh items (so no cached result is timed)."""
+    times = []
+    for _ in range(repeats):
+        items = make()
+        start = time.perf_counter()
+        for item in items:
+            op(item)
+        times.append((time.perf_counter() - start) / len(items))
+    return statistics.median(times)
+
+
+def _goal(seconds: float, goal: float) -> str:
+    return f"goal <= {_duration(goal)}: {'met' if seconds <= goal else 'not met'}"
+
+
+def logfloat_text_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -> Iterator[Row]:
+    """float, hash, repr and str of one LogFloat (first call: nothing cached), and long parses."""
+    from decimal import Decimal
+
+    n = max(100, cfg.scalar_ops // 10)
+    repeats = max(cfg.min_repeats, 5)
+    logs = rng.uniform(-700.0, 700.0, n).tolist()
+    floats = [math.exp(v) for v in logs]
+
+    def computed() -> list[Any]:
+        return [logspace.LogFloat.from_log(v) for v in logs]
+
+    def decimals() -> list[Any]:
+        return [logspace.LogFloat(v) for v in floats[: n // 2]] + computed()[: n // 2]
+
+    for name, op, goal in (("float", float, 2e-6), ("hash", hash, 2e-6), ("repr", repr, 10e-6), ("str", str, 10e-6)):
+        ours = _fresh_median(decimals, op, repeats)
+        theirs = _fresh_median(lambda: list(floats), op, repeats)
+        yield Row(
+            f"LogFloat {name}(x), first call",
+            f"{_power(n)} values, half of them floats' LogFloats",
+            ours,
+            "float",
+            theirs,
+            accuracy=_goal(ours, goal),
+        )
+    parses: tuple[tuple[str, Any, Callable[[Any], Any], str], ...] = (
+        ("LogFloat('1' * 10**6)", "1" * 10**6, Decimal, "Decimal(str)"),
+        ("LogFloat('1e' + '9' * 10**6)", "1e" + "9" * 10**6, float, "float(str)"),
+        ("LogFloat(10**(10**6))", 10 ** (10**6), math.log, "math.log(int)"),
+    )
+    for case, value, peer_fn, peer in parses:
+        ours, theirs = interleaved_medians(
+            [functools.partial(logspace.LogFloat, value), functools.partial(peer_fn, value)],
+            replace(cfg, max_repeats=5),
+        )
+        yield Row(case, "one call", ours, peer, theirs, accuracy=_goal(ours, 0.2))
+
+
 CASES: tuple[Callable[[Config, np.random.Generator, dict[str, Any]], Iterator[Row]], ...] = (
     logsumexp_1d,
     logsumexp_2d,
@@ -704,6 +764,7 @@ CASES: tuple[Callable[[Config, np.random.Generator, dict[str, Any]], Iterator[Ro
     matmul_cases,
     hmm_cases,
     scalar_cases,
+    logfloat_text_cases,
 )
 
 

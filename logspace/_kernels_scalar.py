@@ -33,6 +33,7 @@ _INF = math.inf
 _MINUS_LOG2 = -math.log(2.0)
 _log1p = math.log1p
 _exp = math.exp
+_ulp = math.ulp
 
 # log_cr and exp_cr first try numpy's long double (64-bit mantissa on x86,
 # 113 on quad platforms), whose log and exp are within a couple of its ulps:
@@ -42,6 +43,9 @@ _exp = math.exp
 _LD = np.longdouble
 _LD_USABLE = np.finfo(_LD).nmant >= 63
 _LD_TRUST = 16.0 * float(np.finfo(_LD).eps)
+# float + long double zero is the float as a long double, exactly, and costs a
+# tenth of the np.longdouble(x) constructor.
+_LD_ZERO = _LD(0)
 _ld_log = np.log
 _ld_exp = np.exp
 _ROUND_NEAREST = libmp.round_nearest
@@ -86,18 +90,6 @@ def _mp_rounded(fn: Callable[[tuple, int, str], tuple], x: float) -> float:
         prec *= 2
 
 
-def _ld_decided(estimate: np.longdouble) -> float | None:
-    """The float64 nearest to a long double estimate, if its error cannot matter."""
-    near = float(estimate)
-    if near - near != 0.0:
-        return None
-    off = abs(float(estimate - _LD(near)))
-    ulp = math.ulp(near)
-    if 0.5 * ulp - off > _LD_TRUST * abs(near):
-        return near
-    return None
-
-
 def log_cr(x: float) -> float:
     """The correctly rounded natural log of a positive finite float.
 
@@ -114,9 +106,13 @@ def log_cr(x: float) -> float:
     if x == 1.0:
         return 0.0
     if _LD_USABLE:
-        found = _ld_decided(_ld_log(_LD(x)))
-        if found is not None:
-            return found
+        # The long double estimate decides the float64 rounding unless it
+        # lies within its own error of a midpoint between two floats (the
+        # subtraction is exact: a long double holds every float64).
+        estimate = _ld_log(x + _LD_ZERO)
+        near = float(estimate)
+        if 0.5 * _ulp(near) - abs(float(estimate - near)) > _LD_TRUST * abs(near):
+            return near
     return _mp_rounded(libmp.mpf_log, x)
 
 
@@ -139,13 +135,14 @@ def exp_cr(x: float) -> float:
         raise OverflowError("math range error")
     if x < _EXP_ZERO:
         return 0.0
-    found = None
     if _LD_USABLE and -745.1 < x < 709.78:
-        found = _ld_decided(_ld_exp(_LD(x)))
-    if found is None:
-        found = _mp_rounded(libmp.mpf_exp, x)
-        if found == _INF:
-            raise OverflowError("math range error")
+        estimate = _ld_exp(x + _LD_ZERO)  # as in log_cr
+        near = float(estimate)
+        if near < _INF and 0.5 * _ulp(near) - abs(float(estimate - near)) > _LD_TRUST * near:
+            return near
+    found = _mp_rounded(libmp.mpf_exp, x)
+    if found == _INF:
+        raise OverflowError("math range error")
     return found
 
 
@@ -242,12 +239,20 @@ def logsubexp_accurate(a: float, b: float) -> float:
 
 
 def _logsubexp_mp(a: float, b: float) -> float:
-    """a + log(-expm1(b - a)) at 160 bits, rounded once to a float."""
-    import mpmath  # only on this rare path
+    """a + log(-expm1(b - a)) at 160 bits, rounded once to a float.
 
-    with mpmath.workprec(160):
-        big = mpmath.mpf(a)
-        return float(big + mpmath.log(-mpmath.expm1(mpmath.mpf(b) - big)))
+    Uses mpmath's ``libmp`` functions, which take the precision as an
+    argument: mpmath's global context (``mp.prec``) is neither read nor
+    changed, so this is safe beside threads that use mpmath.
+    """
+    prec = 160
+    big = libmp.from_float(a)
+    diff = libmp.mpf_sub(libmp.from_float(b), big, prec, _ROUND_NEAREST)  # exact: both floats
+    # e**d - 1 for |d| < 2**-k cancels k bits: compute e**d with k more.
+    wide = prec + 8 + max(0, -(diff[2] + diff[3]))
+    em1 = libmp.mpf_sub(libmp.mpf_exp(diff, wide, _ROUND_NEAREST), libmp.fone, wide, _ROUND_NEAREST)
+    tail = libmp.mpf_log(libmp.mpf_neg(em1), prec, _ROUND_NEAREST)
+    return libmp.to_float(libmp.mpf_add(big, tail, prec, _ROUND_NEAREST), rnd=_ROUND_NEAREST)
 
 
 def logsumexp(logs: Iterable[float]) -> float:

@@ -45,7 +45,7 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from logspace import _array, _kernels
 from logspace._array import LogArray, _raw
-from logspace._scalar import LogFloat
+from logspace._scalar import LogFloat, register_array_ufunc
 
 # Marks an argument the caller did not give (numpy's ``<no value>``).
 _MISSING: Any = object()
@@ -1977,3 +1977,6 @@ __all__ = [
     "array_ufunc",
     "scalar_array_ufunc",
 ]
+
+# LogFloat hands ufuncs beside arrays to this module (no import circle).
+register_array_ufunc(scalar_array_ufunc)

@@ -1,10 +1,13 @@
 """LogFloat: the scalar of logspace, a real number stored as log|x| and a sign.
 
-A LogFloat is the exact number ``sign * e**log`` for a float64 ``log``, so
+A LogFloat is the number ``sign * e**log`` for a float64 ``log``, so
 1e-5000 and 10**300000 are ordinary values. Arithmetic calls the scalar
 kernels of :mod:`logspace._kernels_scalar`; parsing and printing are
-:mod:`logspace._text`. This module adds the Python number protocol, exact
-conversions and exact comparisons, and :func:`fsum` and :func:`isclose`.
+:mod:`logspace._text`. This module adds the Python number protocol with one
+rule for plain numbers (each stands for its LogFloat), conversions that give
+the number the repr shows, and :func:`fsum` and :func:`isclose`. It imports
+nothing from the array layer: numpy ufuncs beside arrays go to the handler
+that layer registers with :func:`register_array_ufunc`.
 """
 
 from __future__ import annotations
@@ -21,23 +24,25 @@ import numpy as np
 from mpmath import libmp
 
 from logspace import _text
-from logspace._kernels_scalar import exp_cr, log_cr, logaddexp, logsubexp_accurate, logsumexp
+from logspace._kernels_scalar import log_cr, logaddexp, logsubexp_accurate, logsumexp
 
-__all__ = ["LogFloat", "fsum", "isclose"]
+__all__ = ["LogFloat", "fsum", "isclose", "register_array_ufunc"]
 
 _INF = math.inf
 _NAN = math.nan
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 _new = object.__new__
+_getattr = getattr
 _mlog = math.log
 _RN = libmp.round_nearest
+# Decimal's largest exponent (decimal.MAX_EMAX on 64-bit builds) as a log.
+_DECIMAL_MAX_LOG = 999_999_999_999_999_999 * _LN10
 # int(), math.floor() etc. refuse results of more than a million digits.
 _MAX_INT_DIGITS = 1_000_000
 _MAX_INT_LOG = _MAX_INT_DIGITS * _LN10
-# Plain ints below this enter arithmetic through math.log (within float range,
-# where it is within an ulp); larger ones through the correctly rounded log.
-_INT_FAST = 1 << 1000
+# Ints below this in magnitude are exact as floats, whose log is log_cr's.
+_EXACT_INT = 1 << 53
 
 
 class LogFloat:
@@ -86,16 +91,18 @@ class LogFloat:
     immutable and hashable, pickle and copy, and ``bool(x)`` is False only
     for zero. ``LogFloat.from_log(log, sign)`` builds one from a log.
 
-    **The mixing rule.** A plain number (int, float, bool, Fraction, Decimal,
-    numpy scalar) on either side of ``+ - * /`` is taken at its value and
-    turned into a log: ``math.log`` for ints and floats (within an ulp, and
-    fast), the correctly rounded log as in the constructor for the others.
-    The operation then runs in log space and gives a LogFloat. So near
-    cancellation the rounded log shows, as a float entering ``Fraction``
-    arithmetic does: ``LogFloat(0.5) - 0.5`` is 0 although ``LogFloat(0.5)``
-    is not exactly 0.5 (comparisons are exact, see below). An ndarray, a
-    ``LogArray`` or anything else with ``__array_ufunc__`` on the other side
-    is left to that side (``NotImplemented``), and the result is a LogArray.
+    **The plain-number rule.** A plain number v (int, float, bool,
+    Fraction, Decimal, numpy real scalar or 0-d array) on either side of
+    ``+ - * / **`` or of a comparison stands for ``LogFloat(v)``: its
+    correctly rounded log and its sign. The operation is then the one
+    between two LogFloats, bit for bit in either order, and always in
+    float64 logs (``np.float32(0.5) * LogFloat(0.25)`` is ``LogFloat(0.125)``;
+    numpy ufuncs on scalars follow the same rule). So ``LogFloat(v) == v``
+    for every finite v, and near cancellation the rounded log shows:
+    ``LogFloat(0.5) - 0.5`` is 0. An exponent is used at its value, as by
+    ``math.pow``. An ndarray, a ``LogArray`` or anything else with
+    ``__array_ufunc__`` on the other side is left to that side
+    (``NotImplemented``), and the result is a LogArray.
 
     **Errors follow math, not numpy.** LogFloat raises where the :mod:`math`
     module does: ``LogFloat(-4).sqrt()`` is ValueError, ``x / 0`` and
@@ -121,13 +128,10 @@ class LogFloat:
     ============================  =======================================
 
     **Accuracy,** in ulps of the stored log, against the exact values of the
-    operands as given (a LogFloat's ``sign * e**log``, a float's binary
-    value): ``*``, ``/`` and ``**`` between LogFloats, and ``x ** r`` for a
-    real r, are within 1 ulp of the result's log; ``*`` and ``/`` with a
-    plain number within 2 ulps of max(|log|, 1) (the number's log is rounded
-    first; where it nearly cancels the other log the sum is redone exactly);
-    ``+`` of same-signed numbers within 1 ulp of max(|log|, 1) (2 with a
-    plain number), ``-`` within 2. The bound of ``-`` holds near
+    LogFloat operands (``sign * e**log``; a plain number enters as its
+    LogFloat, whose log is correctly rounded): ``*``, ``/`` and ``**``, and
+    ``x ** r`` for a real r, are within 1 ulp of the result's log; ``+`` of
+    same-signed numbers within 1 ulp of max(|log|, 1), ``-`` within 2. The bound of ``-`` holds near
     cancellation too: for x close to y the difference of the logs is exact
     and ``log1mexp`` keeps its relative accuracy, so the (much smaller) log
     of x - y is within 2 ulps; and where that log itself cancels (x - y near
@@ -137,15 +141,25 @@ class LogFloat:
     Python's ``sum()`` folds ``+`` one term at a time and loses accuracy as
     the number of terms grows; :func:`fsum` does not.
 
-    **Equality, order and hashing are exact,** as for ``Fraction`` and
-    ``Decimal``: ``x == y`` and ``x < y`` compare ``sign * e**log`` with the
-    exact value of the other operand (int, float, Fraction, Decimal or
-    LogFloat). As e**log is irrational for every nonzero float log,
-    a LogFloat equals no float but 0, +-1 and +-inf: ``LogFloat(0.5) == 0.5``
-    is False while ``LogFloat(0.5) > 0.5`` is decided exactly, and the many
-    floats that share one stored log cannot all equal it. Use
-    :func:`logspace.isclose` to compare with a tolerance. ``hash`` agrees with
-    ``==``: ``hash(LogFloat(1)) == hash(1)``.
+    **Equality, order and hashing.** Between LogFloats ``==`` compares log
+    and sign and ``<`` orders the values; a plain number compares as its
+    LogFloat. As several floats round to one LogFloat, equality with plain
+    numbers is not transitive: ``LogFloat(3) == 3.0`` and
+    ``LogFloat(3) == 3.0000000000000004`` although the floats differ. Use
+    :func:`logspace.isclose` to compare with a tolerance. ``hash(x)`` is
+    ``hash(float(x))`` where that float reads back as x, else the hash of
+    the exact decimal the repr shows: ``hash(LogFloat(2)) == hash(2)``.
+
+    **Conversions give the number the repr shows.** ``repr`` is a float
+    literal where that float reads back and no decimal is shorter
+    (``LogFloat(0.1)``), else the shortest decimal that reads back
+    (``LogFloat('1e-5000')``), else (more than 40 digits, or an exponent of
+    more than 15 digits) ``LogFloat.from_log(...)``. ``float(x)`` is the
+    shortest decimal of at most 12 digits that reads back, as a float, else
+    the correctly rounded ``e**log`` (see ``logspace._text.float_of_log``);
+    ``int``, ``round``, ``math.floor``/``ceil``/``trunc`` round the decimal
+    the repr shows. ``format`` with a precision and ``to_mpmath`` give the
+    stored value ``e**log``.
 
     **Functions of the math module** (``math.isclose``, ``math.log``,
     ``math.isfinite``) see only ``float(x)``, which is 0.0 or OverflowError
@@ -168,13 +182,19 @@ class LogFloat:
     11512.925464970229
     >>> LogFloat(-2.5).sign, LogFloat(0).log
     (-1, -inf)
-    >>> LogFloat(0.5) == 0.5, LogFloat(0.5) > 0.5, LogFloat(1) == 1
-    (False, True, True)
+    >>> LogFloat(0.5) == 0.5, LogFloat(2) == 2, LogFloat(0.1) * 3 == 0.3
+    (True, True, False)
+    >>> float(LogFloat(3)), int(LogFloat(1000)), LogFloat(0.1), LogFloat("0.1")
+    (3.0, 1000, LogFloat(0.1), LogFloat('0.1'))
     """
 
-    __slots__ = ("_log", "_sign")
+    # _float and _hash cache float(x) and hash(x), computed on first use
+    # (unset until then: instances are built with object.__new__).
+    __slots__ = ("_float", "_hash", "_log", "_sign")
     _log: float
     _sign: int
+    _float: float
+    _hash: int
 
     # ------------------------------------------------------------------
     # construction
@@ -222,7 +242,7 @@ class LogFloat:
         >>> LogFloat.from_log(-11512.925464970229)
         LogFloat('1e-5000')
         >>> LogFloat.from_log(0.0, sign=-1)
-        LogFloat('-1.0')
+        LogFloat(-1.0)
         >>> LogFloat.from_log(1e-300)  # within 1e-300 of 1: no short decimal
         LogFloat.from_log(1e-300)
         """
@@ -257,15 +277,34 @@ class LogFloat:
     # numpy interoperability
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        """numpy ufuncs on a LogFloat behave as on a 0-d LogArray.
+        """numpy ufuncs on a LogFloat: the scalar rule for scalars, else the array side.
 
-        The binary operators below return NotImplemented for ndarrays and
-        LogArrays, so ``LogFloat * ndarray`` ends here (a LogArray), and so
-        does ``np.float64(2) * LogFloat(3)`` (a LogFloat).
+        When every input is a scalar (LogFloat, Python or numpy number, 0-d
+        array), the arithmetic and comparison ufuncs and ``maximum``/``minimum``
+        compute as the operators do, in float64 logs, and give a LogFloat (or a
+        numpy bool): ``np.float32(0.5) * LogFloat(0.25)`` is ``LogFloat(0.125)``
+        as in the other order. Everything else (arrays, other ufuncs, ``out=``)
+        goes to the handler that the array layer registers with
+        :func:`register_array_ufunc`, and acts as on a 0-d LogArray.
         """
-        from logspace import _numpy_api
-
-        return _numpy_api.scalar_array_ufunc(ufunc, method, inputs, kwargs)
+        if method == "__call__" and not kwargs and len(inputs) == 2:
+            op = _SCALAR_UFUNCS.get(ufunc)
+            if op is not None:
+                base = _scalar_operand(inputs[0])
+                if base is not None:
+                    other = inputs[1]
+                    if ufunc is np.power or ufunc is np.float_power:
+                        if _scalar_operand(other) is not None:
+                            # the exponent is used at its value, as by ``**``
+                            return base ** (other[()] if isinstance(other, np.ndarray) else other)
+                    else:
+                        right = _scalar_operand(other)
+                        if right is not None:
+                            return op(base, right)
+        handler = _array_ufunc_handler
+        if handler is None:
+            return NotImplemented
+        return handler(ufunc, method, inputs, kwargs)
 
     # ------------------------------------------------------------------
     # arithmetic: the fast paths test ``type(other) is LogFloat`` first and
@@ -320,10 +359,7 @@ class LogFloat:
             s = self._sign
             t = -other._sign
             if s == t:
-                res = _new(LogFloat)
-                res._log = logaddexp(self._log, other._log)
-                res._sign = s
-                return res
+                return _make(logaddexp(self._log, other._log), s)  # _make: nan has sign 1
             return _add_signed(self._log, s, other._log, t)
         return _arith_add(self, other, 1, -1)
 
@@ -474,13 +510,12 @@ class LogFloat:
         return c is not None and c >= 0
 
     def __hash__(self) -> int:
-        log = self._log
-        if log == 0.0 or log == _INF or log == -_INF:
-            # 0, +-1, +-inf equal ints, floats, Fractions and Decimals.
-            return hash(self._sign * (1.0 if log == 0.0 else log)) if self._sign else 0
-        if log != log:
-            return object.__hash__(self)  # as float nan: by identity
-        return hash((log, self._sign))
+        h = _getattr(self, "_hash", None)  # unset slot: None, cheaper than try/except
+        if h is not None:
+            return h
+        h = _hash_of(self)
+        self._hash = h
+        return h
 
     def __bool__(self) -> bool:
         return self._sign != 0
@@ -489,14 +524,12 @@ class LogFloat:
     # conversion
 
     def __float__(self) -> float:
-        s = self._sign
-        if s == 0:
-            return 0.0
-        log = self._log
-        if log == _INF:
-            return s * _INF
-        v = exp_cr(log)  # correctly rounded; OverflowError("math range error")
-        return v if s > 0 else -v
+        f = _getattr(self, "_float", None)
+        if f is not None:
+            return f
+        f = _text.float_of_log(self._log, self._sign)  # OverflowError beyond float range
+        self._float = f
+        return f
 
     def __int__(self) -> int:
         return _integral(self, "trunc")
@@ -513,17 +546,17 @@ class LogFloat:
     def __round__(self, ndigits: int | None = None) -> Any:
         """``round(x)``: the nearest int; ``round(x, n)``: a LogFloat.
 
-        ``round(x, n)`` is the exact value rounded to a multiple of 10**-n,
-        as a LogFloat (correctly rounded log). Where that multiple lies
-        within a quarter ulp of the stored log (large values, or n large),
-        ``x`` itself is returned. inf and nan are returned unchanged.
+        Both round the decimal the repr shows, half to even as for floats:
+        ``round(x, n)`` is that decimal rounded to a multiple of 10**-n, as a
+        LogFloat (correctly rounded log). inf and nan are returned unchanged
+        by ``round(x, n)``.
 
         Examples
         --------
         >>> round(LogFloat("2.71828")), round(LogFloat("2.71828"), 2)
-        (3, LogFloat('2.72'))
-        >>> round(LogFloat("1e-5000"), 3)
-        LogFloat('0.0')
+        (3, LogFloat(2.72))
+        >>> round(LogFloat("2.5")), round(LogFloat("1e-5000"), 3)
+        (2, LogFloat(0.0))
         """
         if ndigits is None:
             return _integral(self, "round")
@@ -560,17 +593,38 @@ class LogFloat:
     def to_decimal(self) -> Decimal:
         """The shortest decimal that reads back as ``x``, as in ``repr(x)``.
 
-        ``LogFloat(x.to_decimal()) == x``, except for some values near +-1
-        (where ``repr`` uses ``from_log``): there no decimal of at most 30
-        digits reads back and the 17-digit rounding of ``str(x)`` is returned.
+        ``LogFloat(x.to_decimal()) == x`` always: where ``repr`` writes
+        ``from_log`` for a value near +-1, this is the long decimal that
+        reads back (up to about 330 digits).
+
+        Raises
+        ------
+        OverflowError
+            For infinities, and beyond Decimal's exponent range
+            (``|log|`` above about 2.3e18).
 
         Examples
         --------
         >>> LogFloat("2.5e-300000").to_decimal()
         Decimal('2.5E-300000')
+        >>> LogFloat("0.1").to_decimal(), LogFloat(0.1).to_decimal()  # the float 0.1 is above 0.1
+        (Decimal('0.1'), Decimal('0.10000000000000002'))
         """
-        text = _text.format_repr_argument(self._log, self._sign)
-        return Decimal(text if text is not None else _text.format_str(self._log, self._sign))
+        log, sign = self._log, self._sign
+        if log != log:
+            return Decimal("NaN")
+        if log == _INF:
+            return Decimal("-Infinity" if sign < 0 else "Infinity")
+        if abs(log) > _DECIMAL_MAX_LOG:
+            raise OverflowError(
+                "LogFloat.to_decimal: the decimal exponent is beyond Decimal's range "
+                f"(|log| = {abs(log):.3g} > {_DECIMAL_MAX_LOG:.3g}); use x.log"
+            )
+        m, q = _text.exact_decimal(log, sign)
+        try:
+            return Decimal(f"{m}E{q}")  # exact: the constructor ignores the context
+        except ArithmeticError as exc:  # decimal.InvalidOperation: exponent out of range
+            raise OverflowError(f"LogFloat.to_decimal: exponent {q} is beyond Decimal's range") from exc
 
     def to_fraction(self) -> Fraction:
         """:meth:`to_decimal` as a Fraction: ``LogFloat(x.to_fraction()) == x``.
@@ -597,14 +651,22 @@ class LogFloat:
     # text
 
     def __repr__(self) -> str:
-        arg = _text.format_repr_argument(self._log, self._sign)
+        log, sign = self._log, self._sign
+        if sign == 0:
+            return "LogFloat(0.0)"
+        arg = _text.format_repr_argument(log, sign)
+        literal = _float_literal(self, arg)
+        if literal is not None:
+            return f"LogFloat({literal})"
         if arg is not None:
             return f"LogFloat({arg!r})"
-        if self._sign < 0:
-            return f"LogFloat.from_log({self._log!r}, sign=-1)"
-        return f"LogFloat.from_log({self._log!r})"
+        if sign < 0:
+            return f"LogFloat.from_log({log!r}, sign=-1)"
+        return f"LogFloat.from_log({log!r})"
 
     def __str__(self) -> str:
+        # The shortest decimal that reads back as a string: LogFloat(str(x))
+        # is x. (repr may show a float literal instead: LogFloat(0.1).)
         return _text.format_str(self._log, self._sign)
 
     def __format__(self, spec: str) -> str:
@@ -614,6 +676,7 @@ class LogFloat:
         p.text(_text.format_pretty(self._log, self._sign))
 
     def _repr_latex_(self) -> str:
+        r"""LaTeX for notebooks: ``$1.5 \times 10^{-5000}$``."""
         return "$" + _text.format_latex(self._log, self._sign) + "$"
 
     def _repr_html_(self) -> str:
@@ -636,6 +699,27 @@ class LogFloat:
 # results and operands
 
 
+def _float_literal(x: LogFloat, shortest: str | None) -> str | None:
+    """repr(float(x)) where that float reads back as x and is no longer than the decimal ``shortest``."""
+    log, sign = x._log, x._sign
+    if log < 709.8:
+        try:
+            f = float(x)
+        except OverflowError:  # just above the largest float
+            return None
+        if f != 0.0 and _log_of_float(f) == (log, sign):
+            text = repr(f)
+            if shortest is None or _significant_digits(text) <= _significant_digits(shortest):
+                return text
+    return None
+
+
+def _significant_digits(float_repr: str) -> int:
+    """Significant digits of a float's repr: 3 for '0.125', 1 for '3.0' and '1e-05'."""
+    mantissa = float_repr.lstrip("-").partition("e")[0].replace(".", "")
+    return len(mantissa.strip("0"))
+
+
 def _make(log: float, sign: int) -> LogFloat:
     """A LogFloat from a raw result, special values made canonical."""
     res = _new(LogFloat)
@@ -649,18 +733,18 @@ def _make(log: float, sign: int) -> LogFloat:
 
 
 def _plain(y: Any) -> tuple[float, int] | None:
-    """(log, sign) of a plain number operand; None where it cannot mix."""
+    """(log, sign) of LogFloat(y) for a plain number y; None where it cannot mix.
+
+    The plain-number rule: a number on either side of an operator stands
+    for ``LogFloat(y)``, its correctly rounded log and its sign.
+    """
     t = type(y)
-    if t is float or (t is int and -_INT_FAST < y < _INT_FAST):
-        if y > 0:
-            return _mlog(y), 1
-        if y < 0:
-            return _mlog(-y), -1
-        if y == 0:
-            return -_INF, 0
-        return _NAN, 1
+    if t is float:
+        return _log_of_float(y)
     if t is int:
-        return _text.log_of_int(y)  # math.log of a huge int can be an ulp off
+        if -_EXACT_INT < y < _EXACT_INT:
+            return _log_of_float(float(y))  # exact conversion
+        return _text.log_of_int(y)
     r = _real(y)
     if r is None:
         return None
@@ -798,32 +882,19 @@ def _divide_by_constant(log: float, constant: Any) -> float:
 
 
 def _arith_mul(x: LogFloat, y: Any, op: int) -> Any:
-    """x * y (op 0), x / y (op 1) or y / x (op 2) for y not exactly LogFloat."""
-    t = type(y)
-    if (t is float and y > 0.0) or (t is int and 0 < y < _INT_FAST):
-        # fast path: a positive float or int (about half the cost of the rest)
-        b = _mlog(y)
-        a = x._log
-        r = a + b if op == 0 else (a - b if op == 1 else b - a)
-        if r - r == 0.0 and (-2.0 <= b <= 2.0 or abs(b) <= 2.0 * abs(r)):
-            res = _new(LogFloat)
-            res._log = r
-            res._sign = x._sign
-            return res
-    return _arith_mul_general(x, y, op)
+    """x * y (op 0), x / y (op 1) or y / x (op 2) for y not exactly LogFloat.
 
-
-def _arith_mul_general(x: LogFloat, y: Any, op: int) -> Any:
-    a, s = x._log, x._sign
+    A plain y stands for LogFloat(y), so the result is bit for bit that of
+    the LogFloat operation, in either order.
+    """
     if isinstance(y, LogFloat):
         b, t = y._log, y._sign
-        exact = True
     else:
         p = _plain(y)
         if p is None:
             return NotImplemented
         b, t = p
-        exact = False
+    a, s = x._log, x._sign
     if op == 0:
         r = a + b
     elif op == 1:
@@ -834,34 +905,12 @@ def _arith_mul_general(x: LogFloat, y: Any, op: int) -> Any:
         if s == 0:
             raise ZeroDivisionError("LogFloat division by zero")
         r = b - a
-    if not exact and r - r == 0.0:
-        # The plain number's log was rounded; where it nearly cancels the
-        # other log (|b| > 2 max(|r|, 1)), redo the sum with its exact log.
-        size = abs(b)
-        if size > 2.0 and size > 2.0 * abs(r):
-            parts = _parts(_real(y))
-            if op == 0:
-                r = _add_exact_log(a, parts, 1)
-            elif op == 1:
-                r = _add_exact_log(a, parts, -1)
-            else:
-                r = -_add_exact_log(a, parts, -1)
     return _make(r, s * t)
 
 
 def _arith_add(x: LogFloat, y: Any, sx: int, sy: int) -> Any:
-    """sx*x + sy*y for y not exactly LogFloat (sx, sy are +-1)."""
-    ty = type(y)
-    if ty is float or (ty is int and -_INT_FAST < y < _INT_FAST):
-        if y > 0:
-            b, t = _mlog(y), sy
-        elif y < 0:
-            b, t = _mlog(-y), -sy
-        elif y == 0:
-            b, t = -_INF, 0
-        else:
-            b, t = _NAN, 1
-    elif isinstance(y, LogFloat):
+    """sx*x + sy*y for y not exactly LogFloat (sx, sy are +-1); y stands for LogFloat(y)."""
+    if isinstance(y, LogFloat):
         b, t = y._log, y._sign * sy
     else:
         p = _plain(y)
@@ -870,10 +919,7 @@ def _arith_add(x: LogFloat, y: Any, sx: int, sy: int) -> Any:
         b, t = p[0], p[1] * sy
     s = x._sign * sx
     if s == t:
-        res = _new(LogFloat)
-        res._log = logaddexp(x._log, b)
-        res._sign = s
-        return res
+        return _make(logaddexp(x._log, b), s)
     return _add_signed(x._log, s, b, t)
 
 
@@ -999,161 +1045,30 @@ def _pow_logfloat(a: float, s: int, b: float, t: int) -> LogFloat:
 
 
 # ---------------------------------------------------------------------------
-# exact values: comparisons, exact logs, integer parts
-
-
-def _parts(r: Any) -> tuple[str, int, int, int, int]:
-    """(kind, sign, num, den, e10) of an exact real: |r| = num / den * 10**e10.
-
-    kind is 'nan', 'inf', 'zero' or 'num'.
-    """
-    if type(r) is Decimal:
-        if r.is_nan():
-            return ("nan", 1, 0, 1, 0)
-        sign = -1 if r.is_signed() else 1
-        if r.is_infinite():
-            return ("inf", sign, 0, 1, 0)
-        if r.is_zero():
-            return ("zero", 0, 0, 1, 0)
-        _, digits, exponent = r.as_tuple()
-        return ("num", sign, int(Decimal((0, digits, 0))), 1, int(exponent))
-    if type(r) is float:
-        if r != r:
-            return ("nan", 1, 0, 1, 0)
-        if r == _INF or r == -_INF:
-            return ("inf", 1 if r > 0 else -1, 0, 1, 0)
-    if r == 0:
-        return ("zero", 0, 0, 1, 0)
-    sign = 1 if r > 0 else -1
-    num, den = abs(r).as_integer_ratio()
-    return ("num", sign, num, den, 0)
-
-
-def _log_ratio_mp(num: int, den: int, e10: int, prec: int) -> Any:
-    """ln(num / den * 10**e10) as a raw mpf, within 2**(4-prec) * (sum of |terms| + 1)."""
-    wp = prec + 8
-    out = libmp.mpf_log(libmp.from_int(num, wp, _RN), wp, _RN)
-    if den != 1:
-        out = libmp.mpf_sub(out, libmp.mpf_log(libmp.from_int(den, wp, _RN), wp, _RN), wp, _RN)
-    if e10:
-        out = libmp.mpf_add(out, libmp.mpf_mul(libmp.from_int(e10), libmp.mpf_ln10(wp), wp, _RN), wp, _RN)
-    return out
-
-
-def _is_one(num: int, den: int, e10: int) -> bool:
-    if abs(num.bit_length() - den.bit_length() + e10 * 3.321928094887362) > 4:
-        return False
-    return num * 10**e10 == den if e10 >= 0 else num == den * 10**-e10
-
-
-def _compare_magnitude(a: float, num: int, den: int, e10: int) -> int:
-    """The sign of e**a - num / den * 10**e10 for finite a, exactly."""
-    ln_num, ln_den, ln_ten = _mlog(num), _mlog(den), e10 * _LN10
-    diff = a - (ln_num - ln_den + ln_ten)
-    size = abs(a) + ln_num + ln_den + abs(ln_ten) + 1.0
-    tol = size * 2.0**-40
-    if diff > tol:
-        return 1
-    if diff < -tol:
-        return -1
-    if a == 0.0 and _is_one(num, den, e10):
-        return 0
-    # Equal only at 1 (e**a is transcendental for float a != 0), so the
-    # difference is nonzero and enough precision resolves it.
-    fa = libmp.from_float(a)
-    prec = 128 + int(size).bit_length()
-    while True:
-        d = libmp.mpf_sub(fa, _log_ratio_mp(num, den, e10, prec), prec, _RN)
-        bound = libmp.mpf_shift(libmp.from_float(size), 6 - prec)
-        if libmp.mpf_cmp(libmp.mpf_abs(d), bound) > 0:
-            return 1 if libmp.mpf_sign(d) > 0 else -1
-        prec *= 2
+# comparisons, integer parts, hashing, numpy scalars
 
 
 def _compare(x: LogFloat, y: Any) -> Any:
-    """-1, 0 or 1 as x <, ==, > y exactly; None if unordered; NotImplemented."""
-    a, s = x._log, x._sign
+    """-1, 0 or 1 as x <, ==, > LogFloat(y); None if unordered; NotImplemented."""
     if isinstance(y, LogFloat):
         b, t = y._log, y._sign
-        if a != a or b != b:
-            return None
-        if s != t:
-            return -1 if s < t else 1
-        if s == 0 or a == b:
-            return 0
-        return (-1 if a < b else 1) * s
-    if type(y) is float and s != 0 and y * s > 0.0 and a < _INF and y - y == 0.0:
-        # fast path: finite x and y of the same sign; exact unless the logs
-        # are within a few ulps (math.log is within one)
-        d = a - _mlog(y * s)
-        tol = (abs(a) + 1.0) * 8.9e-16  # 2**-50
-        if d > tol:
-            return s
-        if d < -tol:
-            return -s
-    r = _real(y)
-    if r is None:
-        return NotImplemented
-    kind, t, num, den, e10 = _parts(r)
-    if kind == "nan" or a != a:
+    else:
+        p = _plain(y)
+        if p is None:
+            return NotImplemented
+        b, t = p
+    a, s = x._log, x._sign
+    if a != a or b != b:
         return None
-    if kind == "inf":
-        return 0 if (a == _INF and s == t) else -t
     if s != t:
         return -1 if s < t else 1
-    if s == 0:
+    if s == 0 or a == b:
         return 0
-    if a == _INF:
-        return s
-    return _compare_magnitude(a, num, den, e10) * s
-
-
-def _add_exact_log(a: float, parts: tuple[str, int, int, int, int], sign: int) -> float:
-    """a + sign * ln|y| rounded once, for the exact plain number y of ``parts``."""
-    _, _, num, den, e10 = parts
-    prec = 128 + max(math.frexp(a)[1], 0) + abs(e10).bit_length() + max(num.bit_length(), den.bit_length()).bit_length()
-    lv = _log_ratio_mp(num, den, e10, prec)
-    if sign < 0:
-        lv = libmp.mpf_neg(lv)
-    return libmp.to_float(libmp.mpf_add(libmp.from_float(a), lv, prec, _RN), rnd=_RN)
-
-
-def _floor_scaled(log: float, n10: int = 0, factor: int = 1) -> int:
-    """floor(factor * e**log * 10**n10) exactly, for finite log and factor 1 or 2."""
-    if log == 0.0:
-        return factor * 10**n10 if n10 >= 0 else factor // 10**-n10
-    size = log + n10 * _LN10 + _mlog(factor)
-    if size < -1.0:
-        return 0
-    if size > _MAX_INT_LOG:
-        raise OverflowError("LogFloat too large to convert to int (more than a million digits)")
-    fl = libmp.from_float(log)
-    # The argument's rounding error, relative to its size (below 2**big),
-    # becomes a relative error of the exp: wp = prec + big + 4 bits keep the
-    # exp within 2**-prec of e**arg (relative).
-    big = int(abs(log) + abs(n10) * 3 + 8).bit_length()
-    prec = int(size / _LN2) + 64
-    while True:
-        wp = prec + big + 4
-        arg = fl
-        if n10:
-            arg = libmp.mpf_add(arg, libmp.mpf_mul(libmp.from_int(n10), libmp.mpf_ln10(wp), wp, _RN), wp, _RN)
-        if factor == 2:
-            arg = libmp.mpf_add(arg, libmp.mpf_ln2(wp), wp, _RN)
-        _, man, exp, _ = libmp.mpf_exp(arg, wp, _RN)
-        err = (man >> prec) + 1
-        lo, hi = man - err, man + err
-        if exp >= 0:
-            flo, fhi = lo << exp, hi << exp
-        else:
-            flo, fhi = lo >> -exp, hi >> -exp
-        if flo == fhi:
-            return int(flo)
-        prec *= 2
+    return (-1 if a < b else 1) * s
 
 
 def _integral(x: LogFloat, mode: str) -> int:
-    """trunc, floor, ceil or round (half even) of x, exactly."""
+    """trunc, floor, ceil or round (half even) of the decimal the repr shows."""
     log, s = x._log, x._sign
     if s == 0:
         return 0
@@ -1161,32 +1076,164 @@ def _integral(x: LogFloat, mode: str) -> int:
         raise ValueError("cannot convert float NaN to integer")
     if log == _INF:
         raise OverflowError("cannot convert float infinity to integer")
+    if log > _MAX_INT_LOG:
+        raise OverflowError("LogFloat too large to convert to int (more than a million digits)")
+    if log < -1.0:
+        # below 0.37, and so is every decimal that reads back
+        n, rem, den = 0, 1, 2**64
+    else:
+        m, q = _text.exact_decimal(log, 1)
+        if q >= 0:
+            n, rem, den = m * 10**q, 0, 1
+        else:
+            den = 10**-q
+            n, rem = divmod(m, den)
     if mode == "round":
-        # e**log is never a half-integer, so floor(v + 1/2) = (floor(2v) + 1) // 2.
-        return s * ((_floor_scaled(log, 0, 2) + 1) // 2)
-    f = _floor_scaled(log)
-    if mode == "trunc" or log == 0.0:  # log == 0: exactly +-1
-        return s * f
+        if 2 * rem > den or (2 * rem == den and n % 2):
+            n += 1
+        return s * n
+    if mode == "trunc" or rem == 0:
+        return s * n
     if mode == "floor":
-        return f if s > 0 else -(f + 1)
-    return f + 1 if s > 0 else -f
+        return n if s > 0 else -(n + 1)
+    return n + 1 if s > 0 else -n
 
 
 def _round_to(x: LogFloat, n: int) -> LogFloat:
+    """round(x, n): the repr's decimal rounded half-even to a multiple of 10**-n."""
     log, s = x._log, x._sign
-    if s == 0 or log != log or log == _INF or (log == 0.0 and n >= 0):
+    if s == 0 or log != log or log == _INF:
         return x
-    if log != 0.0 and -n * _LN10 - log + 1.0 < _mlog(math.ulp(log)) - 1.3862943611198906:  # ulp / 4
-        # The rounding moves the value by less than a quarter ulp of its log.
-        return x
-    m = (_floor_scaled(log, n, 2) + 1) // 2
-    if m == 0:
+    if log < -(n + 1) * _LN10 - 1.0:
+        return _make(-_INF, 0)  # below a tenth of 10**-n, and so is the decimal
+    m, q = _text.exact_decimal(log, 1)
+    if q >= -n:
+        return x  # already a multiple of 10**-n
+    den = 10 ** (-n - q)
+    r, rem = divmod(m, den)
+    if 2 * rem > den or (2 * rem == den and r % 2):
+        r += 1
+    if r == 0:
         return _make(-_INF, 0)
-    if n >= 0:
-        new_log, _ = _text.log_of_fraction(m, 10**n)
-    else:
-        new_log, _ = _text.log_of_int(m * 10**-n)
-    return _make(new_log, s)
+    return _make(*_text.log_of_decimal(s * r, -n))
+
+
+def _hash_of(x: LogFloat) -> int:
+    """hash(float(x)) where that float reads back as x, else the hash of the repr's exact decimal."""
+    log, s = x._log, x._sign
+    if s == 0:
+        return 0
+    if log != log:
+        return object.__hash__(x)  # as float nan: by identity
+    if log == _INF:
+        return hash(s * _INF)
+    if log < 709.8:
+        try:
+            f = float(x)
+        except OverflowError:  # just above the largest float
+            f = 0.0
+        if f != 0.0 and _log_of_float(f) == (log, s):
+            return hash(f)
+    m, q = _text.exact_decimal(log, s)
+    return _text.decimal_hash(m, q)
+
+
+def _scalar_operand(v: Any) -> LogFloat | None:
+    """A ufunc input as a LogFloat by the plain-number rule; None if not a real scalar."""
+    if isinstance(v, LogFloat):
+        return v
+    if isinstance(v, np.ndarray):
+        if v.ndim != 0 or v.dtype.kind not in "biuf":
+            return None
+        v = v[()]
+    p = _plain(v)
+    if p is None:
+        return None
+    return _make(*p)
+
+
+def _maximum(a: LogFloat, b: LogFloat) -> LogFloat:
+    if a._log != a._log:
+        return a
+    if b._log != b._log:
+        return b
+    return b if b > a else a
+
+
+def _minimum(a: LogFloat, b: LogFloat) -> LogFloat:
+    if a._log != a._log:
+        return a
+    if b._log != b._log:
+        return b
+    return b if b < a else a
+
+
+def _fmax(a: LogFloat, b: LogFloat) -> LogFloat:
+    if b._log != b._log:
+        return a
+    return b if a._log != a._log else _maximum(a, b)
+
+
+def _fmin(a: LogFloat, b: LogFloat) -> LogFloat:
+    if b._log != b._log:
+        return a
+    return b if a._log != a._log else _minimum(a, b)
+
+
+def _as_numpy_bool(compare: Any) -> Any:
+    return lambda a, b: np.bool_(compare(a, b))
+
+
+# ufuncs that LogFloat.__array_ufunc__ computes itself when all inputs are
+# scalars (power is special-cased there: its exponent keeps its value)
+_SCALAR_UFUNCS: dict[Any, Any] = {
+    np.add: operator.add,
+    np.subtract: operator.sub,
+    np.multiply: operator.mul,
+    np.true_divide: operator.truediv,
+    np.power: operator.pow,
+    np.float_power: operator.pow,
+    np.equal: _as_numpy_bool(operator.eq),
+    np.not_equal: _as_numpy_bool(operator.ne),
+    np.less: _as_numpy_bool(operator.lt),
+    np.less_equal: _as_numpy_bool(operator.le),
+    np.greater: _as_numpy_bool(operator.gt),
+    np.greater_equal: _as_numpy_bool(operator.ge),
+    np.maximum: _maximum,
+    np.minimum: _minimum,
+    np.fmax: _fmax,
+    np.fmin: _fmin,
+}
+
+_array_ufunc_handler: Any = None
+
+
+def register_array_ufunc(handler: Any) -> None:
+    """Set the function that numpy ufuncs on a LogFloat use beside arrays.
+
+    The array layer (``logspace._numpy_api``) calls this once when it is
+    imported, so that this module needs nothing from it: ``LogFloat``
+    computes ufuncs on scalars itself and hands everything else to
+    ``handler(ufunc, method, inputs, kwargs)``, which treats the LogFloat as
+    a 0-d LogArray.
+
+    Parameters
+    ----------
+    handler : callable
+        ``handler(ufunc, method, inputs, kwargs)``, returning the result or
+        NotImplemented.
+
+    Examples
+    --------
+    >>> import logspace  # registers the array layer's handler
+    >>> import numpy as np
+    >>> np.multiply(np.float32(0.5), LogFloat(0.25))  # scalars: the scalar rule
+    LogFloat(0.125)
+    >>> np.multiply(np.array([0.5, 2.0]), LogFloat(0.25))  # an array: the handler
+    LogArray([0.125, 0.5  ])
+    """
+    global _array_ufunc_handler
+    _array_ufunc_handler = handler
 
 
 # ---------------------------------------------------------------------------
@@ -1220,7 +1267,7 @@ def fsum(iterable: Iterable[Any]) -> LogFloat:
     Parameters
     ----------
     iterable : iterable of LogFloat or real numbers
-        Plain numbers enter as in arithmetic (``math.log`` of their value).
+        Plain numbers enter as in arithmetic, as their LogFloats.
 
     Returns
     -------
@@ -1301,10 +1348,11 @@ def _exact_sum(pos: list[float], neg: list[float]) -> LogFloat:
 def isclose(a: Any, b: Any, *, rel_tol: Any = 1e-09, abs_tol: Any = 0.0) -> bool:
     """Whether two numbers are close, as ``math.isclose`` but beyond float range.
 
-    This is the comparison to use for LogFloats: ``==`` is exact (a LogFloat
-    equals no float but 0, +-1 and +-inf), and ``math.isclose`` and
-    ``math.log`` see only ``float(x)``, which is 0.0 below 1e-308 (so every
-    two tiny values look close) and OverflowError above 1e308.
+    This is the comparison to use for LogFloats with a tolerance: ``==``
+    compares logs exactly (``LogFloat(0.1) * 3 == 0.3`` is False), and
+    ``math.isclose`` and ``math.log`` see only ``float(x)``, which is 0.0
+    below 1e-308 (so every two tiny values look close) and OverflowError
+    above 1e308.
 
     True when ``|a - b| <= max(rel_tol * max(|a|, |b|), abs_tol)``, computed
     in log space: the difference ``a - b`` is formed as LogFloat subtraction

@@ -26,18 +26,27 @@ from __future__ import annotations
 import math
 import operator
 import re
+import unicodedata
 from decimal import Decimal
 
+import numpy as np
 from mpmath import libmp
+
+from logspace._kernels_scalar import exp_cr, log_cr
 
 __all__ = [
     "decimal_digits",
+    "float_of_log",
     "format_html",
     "format_latex",
     "format_pretty",
     "format_repr_argument",
     "format_spec",
     "format_str",
+    "has_shorter_decimal",
+    "decimal_hash",
+    "exact_decimal",
+    "log_of_decimal",
     "log_of_fraction",
     "log_of_int",
     "parse_decimal",
@@ -47,19 +56,36 @@ __all__ = [
 _GUARD_BITS = 64
 _BITS_PER_DIGIT = math.log2(10)
 _LOG10_2 = math.log10(2)
-# 10**_MAX_DIGITS digits cost seconds of mpmath time; beyond that, formatting
-# (e.g. 'f' of 1e300000) is refused rather than left to run for minutes.
-_MAX_DIGITS = 100_000
+_LN10 = math.log(10.0)
+# Correctly rounded digits cost mpmath time that grows faster than linearly:
+# 30,000 digits take about a second on a slow machine (100,000 took 14 s).
+# Beyond that, formatting (e.g. 'f' of 1e50000) is refused rather than left
+# to run for minutes. Parsing and int() are not limited by this.
+_MAX_DIGITS = 30_000
 # A decade beyond this has |log| > 2.3e308, past the largest float64.
 _MAX_DECADE = 10**308
 # _shortest derives its 1..30-digit candidates from one rounding this
 # long; see _shortest.
-_REFERENCE_DIGITS = 40
+_REFERENCE_DIGITS = 50
 # str() shows at most as many digits as a float's repr; repr() may show more,
 # since a small |log| pins the value down to more than 17 digits (log = 0.001
 # needs about 20), but beyond this it falls back to LogFloat.from_log.
 _STR_DIGITS = 17
-_REPR_DIGITS = 30
+_REPR_DIGITS = 40
+# repr writes from_log where the decimal exponent would need more digits.
+_REPR_MAX_EXPONENT = 10**15
+# Decimals longer than this are read from their first _PREFIX_DIGITS digits
+# and whether any later digit is nonzero; ints longer than _PREFIX_BITS bits
+# from their top bits likewise. That brackets the value within a relative
+# 1e-59 (2**-255), which decides the rounding of its log unless the log lies
+# that close to a rounding boundary; only then are all digits read.
+_PREFIX_DIGITS = 60
+_PREFIX_BITS = 256
+# An exponent of more digits puts |log| far beyond the largest float, whatever
+# the mantissa's length (a string's length is below 10**20).
+_MAX_EXPONENT_DIGITS = 330
+# Error messages quote at most this many characters of the input.
+_QUOTE = 80
 
 _SPECIAL = re.compile(r"([-+]?)(inf|infinity|nan)", re.IGNORECASE)
 # decimal.Decimal's grammar, applied after removing underscores as Decimal
@@ -168,11 +194,162 @@ def _log_of_ratio(num: int, den: int, exp10: int) -> float:
         prec *= 2
 
 
+_LD_ZERO = np.longdouble(0)
+_POWERS = [10**k for k in range(26)]
+_LD_USABLE = np.finfo(np.longdouble).nmant >= 63
+# Relative error bound of numpy's long double log and exp (a couple of its
+# ulps), with a margin; the same trust as in _kernels_scalar.
+_LD_TRUST = 16.0 * float(np.finfo(np.longdouble).eps)
+_ld_log = np.log
+_ld_exp = np.exp
+_TINY = 2.2250738585072014e-308
+_HUGE = 1.7976931348623157e308
+
+
+def _log_fast(num: int, den: int) -> float | None:
+    """Correctly rounded ``ln(num / den)``, from a long double estimate; None if undecided.
+
+    For positive ints whose quotient is a normal float. The quotient's float
+    ``f`` is correctly rounded (int / int is), and ``num / den = f (1 + delta)``
+    with ``|delta| <= 2**-53`` known exactly as a rational, so
+    ``ln(num / den) = ln f + delta - delta**2 / 2 ...``: the long double log of
+    ``f`` plus ``delta`` is within ``_LD_TRUST`` (relative) plus ``2**-104``
+    of the exact log, which decides the float64 rounding unless it lies that
+    close to a midpoint between two floats.
+    """
+    if not _LD_USABLE:
+        return None
+    try:
+        f = num / den
+    except OverflowError:
+        return None
+    if not _TINY <= f <= _HUGE:
+        return None
+    n, d = f.as_integer_ratio()
+    delta = (num * d - n * den) / (n * den)
+    estimate = _ld_log(f + _LD_ZERO) + delta
+    near = float(estimate)
+    if 0.5 * math.ulp(near) - abs(float(estimate - near)) > _LD_TRUST * abs(near) + 2.0**-104:
+        return near
+    return None
+
+
+def _log_exact(num: int, den: int, exp10: int) -> float:
+    """Correctly rounded ``ln(num * 10**exp10 / den)`` for positive ints: fast path, else exact."""
+    if num.bit_length() < 4000 and den.bit_length() < 4000 and -330 < exp10 < 330:
+        if exp10 >= 0:
+            found = _log_fast(num * 10**exp10, den)
+        else:
+            found = _log_fast(num, den * 10**-exp10)
+        if found is not None:
+            return found
+    return _log_of_ratio(num, den, exp10)
+
+
+def _log_scaled_by_two(num: int, den: int, exp2: int) -> float:
+    """Correctly rounded ``ln(num / den * 2**exp2)`` for positive ints of at most a few hundred bits.
+
+    For values far from 1 (the caller's values are beyond 2**+-200), whose
+    log does not cancel: Ziv's strategy with libmp at rising precision.
+    """
+    prec = 53 + _GUARD_BITS + int(abs(exp2)).bit_length()
+    while True:
+        wp = prec + 8
+        ratio = libmp.from_rational(num, den, wp, _ROUND_NEAREST)
+        y = libmp.mpf_add(
+            libmp.mpf_log(ratio, wp, _ROUND_NEAREST),
+            libmp.mpf_mul(libmp.from_int(exp2), libmp.mpf_ln2(wp, _ROUND_NEAREST), wp, _ROUND_NEAREST),
+            prec,
+            _ROUND_NEAREST,
+        )
+        lo, hi, e = _bracket(y, 4 - prec)
+        low, high = _exact_to_float(lo, e), _exact_to_float(hi, e)
+        if low == high:
+            return -low if y[0] else low
+        prec *= 2
+
+
+def _top_bits(n: int) -> tuple[int, int, bool]:
+    """(top, shift, inexact): ``top * 2**shift <= n < (top + 1) * 2**shift``, top of _PREFIX_BITS bits."""
+    shift = n.bit_length() - _PREFIX_BITS
+    top = n >> shift
+    return top, shift, bool(n & ((1 << shift) - 1))
+
+
+def _log_of_big_ratio(num: int, den: int) -> float:
+    """Correctly rounded ``ln(num / den)`` in time linear in the size of the ints.
+
+    Long ints are cut to their top _PREFIX_BITS bits, which brackets the
+    quotient between two short rationals; when the logs of both ends round
+    to the same float, so does the log of the quotient between them (the
+    rounding is monotonic). Otherwise, astronomically rarely for values
+    that are not built to hit a boundary, the exact quotient is used.
+    """
+    ends = []
+    parts = []
+    for n in (num, den):
+        if n.bit_length() > _PREFIX_BITS:
+            parts.append(_top_bits(n))
+        else:
+            parts.append((n, 0, False))
+    (tn, sn, xn), (td, sd, xd) = parts
+    shift = sn - sd
+    lows = (tn, td + 1 if xd else td)
+    highs = (tn + 1 if xn else tn, td)
+    for a, b in (lows, highs):
+        if abs(shift) < 1000:
+            # near 1 the log may cancel: exact short rationals
+            if shift >= 0:
+                ends.append(_log_exact(a << shift, b, 0))
+            else:
+                ends.append(_log_exact(a, b << -shift, 0))
+        else:
+            ends.append(_log_scaled_by_two(a, b, shift))
+        if not (xn or xd):
+            return ends[0]
+    if ends[0] == ends[1]:
+        return ends[0]
+    near_one = _log_near_one(num, den)
+    if near_one is not None:
+        return near_one
+    return _log_of_ratio(num, den, 0)
+
+
+def _log_near_one(num: int, den: int) -> float | None:
+    """``ln(num / den)`` for a quotient within 2**-80 of 1, in linear time; None if undecided.
+
+    There ``ln(1 + x) = x - x**2 / 2 + ...`` rounds as ``x`` does unless
+    ``x`` lies within ``x**2`` of a rounding boundary; ``x = (num - den) / den``
+    and its position between the boundaries are quotients of ints that
+    Python divides in linear time (the quotients are short).
+    """
+    diff = num - den
+    if diff.bit_length() + 80 > den.bit_length():
+        return None
+    fx = diff / den  # correctly rounded
+    if fx == 0.0 and abs(diff) << 1076 < den:
+        return 0.0  # |ln(1 + x)| <= 2|x| < 2**-1075 rounds to zero
+    unit = math.ulp(fx)
+    p, q = fx.as_integer_ratio()  # q a power of two
+    # x - fx in ulps: (diff * q - p * den) / (den * q * unit), unit = 2**k
+    m, k = math.frexp(unit)  # unit = 0.5 * 2**k
+    scale = q << (k - 1) if k >= 1 else q
+    top = diff * q - p * den
+    offset = top / (den * scale) if k >= 1 else top * (1 << (1 - k)) / (den * q)
+    if 0.5 - abs(offset) > 4.0 * fx * (fx / unit):
+        return fx + 0.0
+    return None
+
+
 def _signed_log(num: int, den: int, exp10: int) -> tuple[float, int]:
     """(log, sign) of ``num * 10**exp10 / den`` for ``den > 0``, canonical."""
     if num == 0:
         return -math.inf, 0
-    log = _log_of_ratio(abs(num), den, exp10)
+    a = abs(num)
+    if exp10 == 0 and (a.bit_length() > _PREFIX_BITS or den.bit_length() > _PREFIX_BITS):
+        log = _log_of_big_ratio(a, den)
+    else:
+        log = _log_exact(a, den, exp10) + 0.0  # + 0.0: -0.0 (just below 1) is 0.0
     if log == -math.inf:
         # |value| < e**-1.8e308: the log underflows, so the number is zero.
         return -math.inf, 0
@@ -263,30 +440,257 @@ def _round_decimal(
 
 
 def _shortest(log: float, max_digits: int = _STR_DIGITS) -> tuple[int, int] | None:
-    """The shortest ``d * 10**q`` (at most ``max_digits``) that parses back to ``log``."""
-    # The values whose correctly rounded log is `log` form an interval
-    # around c = e**log.  So if some n-digit decimal round-trips, the nearest
-    # n-digit decimal to c does, or its neighbour on the other side of c.
-    # All roundings are read off one 40-digit rounding; that double rounding
-    # is only wrong when the cut-off tail is exactly a half, redone exactly.
-    ref, ref_q = _round_decimal(log, digits=_REFERENCE_DIGITS)
+    """The shortest ``d * 10**q`` (at most ``max_digits``) that parses back to ``log``.
+
+    Of the shortest such decimals, the nearest to ``e**log``. The values
+    whose correctly rounded log is ``log`` form an interval around
+    ``c = e**log``, about ``ulp(log)`` wide (relative); so if some n-digit
+    decimal parses back, the n-digit decimal just below or just above ``c``
+    does, and the nearer of the two that do is the answer. Only candidates
+    within the interval's reach are parsed.
+    """
+    if _LD_USABLE and -708.0 < log < 709.0:
+        found = _shortest_fast(log, max_digits)
+        if found is not _UNDECIDED:
+            return found  # type: ignore[return-value]
+    return _shortest_exact(log, max_digits)
+
+
+_UNDECIDED = object()
+_FAST_DIGITS = 25  # digits of the long double reference; its error is a few units in the 18th
+
+
+def _shortest_fast(log: float, max_digits: int) -> object:
+    """:func:`_shortest` for logs in float range from a long double ``e**log``; _UNDECIDED where unsure.
+
+    The estimate is within ``_LD_TRUST`` (relative) of ``c``, so each
+    candidate's distance from ``c`` is known to ``err`` units; where that
+    leaves the order of two readable candidates open, the exact path decides.
+    """
+    estimate = _ld_exp(log + _LD_ZERO)
+    high = float(estimate)
+    low = float(estimate - high)  # exact: the long double is high + low
+    # high + low = num / 2**shift exactly (the denominators are powers of two)
+    a1, b1 = high.as_integer_ratio()
+    a2, b2 = low.as_integer_ratio()
+    den = max(b1, b2)
+    num = a1 * (den // b1) + a2 * (den // b2)
+    shift = den.bit_length() - 1
+    k = _FAST_DIGITS - 1 - math.floor(math.log10(high))
+    for _ in range(3):
+        ref = (num * _POWERS_OF_TEN[k]) >> shift if k >= 0 else num // (_POWERS_OF_TEN[-k] << shift)
+        if ref < _POWERS_25[0]:
+            k += 1
+        elif ref >= _POWERS_25[1]:
+            k -= 1
+        else:
+            break
+    else:
+        return _UNDECIDED
+    err = _LD_TRUST * ref + 2.0
+    reach = 0.5001 * math.ulp(log) * ref * (1.0 + 2.0 * _LD_TRUST) + 1.0 + err
+    last = min(max_digits, 17)
+    # Whether some n-digit decimal lies within reach is monotonic in n (a
+    # finer grid has a point at least as near): bisect for the first n.
+    first, top = 1, last + 1
+    while first < top:
+        mid = (first + top) // 2
+        unit = _POWERS[_FAST_DIGITS - mid]
+        rest = ref % unit
+        if reach < rest < unit - reach:
+            first = mid + 1
+        else:
+            top = mid
+    for n in range(first, last + 1):
+        unit = _POWERS[_FAST_DIGITS - n]
+        rest = ref % unit
+        lo = ref - rest
+        candidates = [(rest, lo), (unit - rest, lo + unit)]
+        if rest <= err:
+            candidates.append((unit + rest, lo - unit))
+        if unit - rest <= err:
+            candidates.append((2 * unit - rest, lo + 2 * unit))
+        near = sorted(c for c in candidates if c[0] <= reach)
+        if not near:
+            continue
+        q = _FAST_DIGITS - n - k
+        for i, (dist, cand) in enumerate(near):
+            d = cand // unit
+            if _log_exact(d, 1, q) != log:
+                continue
+            for dist2, cand2 in near[i + 1 :]:
+                if dist2 - dist <= 2.0 * err and _log_exact(cand2 // unit, 1, q) == log:
+                    return _UNDECIDED  # two readable candidates, order unsure
+            return d, q
+    # Every n-digit decimal that could read back was within reach and
+    # parsed exactly: none does, up to ``last`` digits.
+    return None if last == max_digits else _UNDECIDED
+
+
+def _shortest_exact(
+    log: float, max_digits: int, ref_digits: int = _REFERENCE_DIGITS
+) -> tuple[int, int] | None:
+    """:func:`_shortest` from one correctly rounded decimal of ``e**log`` (mpmath), ``ref_digits`` long."""
+    # All roundings are read off one long rounding; that double rounding is
+    # only wrong when the cut-off tail is exactly a half, redone exactly.
+    ref, ref_q = _round_decimal(log, digits=ref_digits)
+    # 0.5001 ulp(log) of the reference, in its units (ulp(log) = 2**k); ints,
+    # as the reference may be beyond float range
+    k = math.frexp(math.ulp(log))[1] - 1
+    wide = ref * 5001
+    reach = (wide << k if k >= 0 else wide >> -k) // 10000 + 3
     for n in range(1, max_digits + 1):
-        unit = 10 ** (_REFERENCE_DIGITS - n)
-        q = ref_q + _REFERENCE_DIGITS - n
+        unit = 10 ** (ref_digits - n)
+        q = ref_q + ref_digits - n
         d, rem = divmod(ref, unit)
+        if min(rem, unit - rem) > reach:
+            continue  # no n-digit decimal lies within the interval's reach
         if 2 * rem == unit:
             d, q = _round_decimal(log, digits=n)
         elif 2 * rem > unit:
             d += 1
-        if _log_of_ratio(d, 1, q) == log:
+        if _log_exact(d, 1, q) == log:
             return d, q
-        # When ref == d * unit, c is within 1e-39 relative of d and the
+        # When ref == d * unit, c is within 1e-49 relative of d and the
         # round-trip interval is too narrow to reach the next neighbour.
         if d * unit != ref:
             other = d - 1 if d * unit > ref else d + 1
-            if _log_of_ratio(other, 1, q) == log:
+            if _log_exact(other, 1, q) == log:
                 return other, q
     return None
+
+
+_POWERS_25 = (10 ** (_FAST_DIGITS - 1), 10**_FAST_DIGITS)
+_POWERS_OF_TEN = [10**k for k in range(360)]
+
+
+# ---------------------------------------------------------------------------
+# the float of a number
+
+
+def float_of_log(log: float, sign: int) -> float:
+    """``float(x)`` of the number ``sign * e**log``: the float the repr shows, else the nearest.
+
+    The definition (``LogArray.to_numpy`` vectorises the same, bit for bit):
+    ``y = exp_cr(log)``, the correctly rounded ``e**log`` (0.0 below float
+    range, as ``math.exp``; OverflowError above it). Let ``d_p`` be ``y``
+    rounded half-even to ``p`` significant digits (the decimal ``D_p``), as a
+    float (``d_p = float(format(y, f'.{p-1}e'))``). ``d_p`` *reads back* when
+    ``log_cr(d_p) == log`` or the correctly rounded log of the decimal
+    ``D_p`` is ``log`` (``LogFloat(d_p) == x`` or ``LogFloat(str(D_p)) == x``).
+    If ``d_12`` does not read back (no 12-digit decimal near ``y`` does), the
+    result is ``sign * y``; otherwise ``sign * d_p`` for the smallest ``p``
+    in 1..12 whose ``d_p`` reads back. ``log_cr`` is the correctly rounded
+    log of a float, the one ``LogFloat(float)`` takes, so
+    ``float(LogFloat(v)) == v`` for every float of at most 6 significant
+    digits in [1e-300, 1e300] (their LogFloats are at most a few ulps wide);
+    the decimal test makes ``float(LogFloat('0.1'))`` 0.1 although the
+    decimal 0.1 and the float 0.1 have adjacent logs. Computed values that
+    are no short decimal keep their correctly rounded ``e**log``.
+
+    Parameters
+    ----------
+    log : float
+        Natural log of the magnitude (-inf for zero, inf for infinities).
+    sign : int
+        -1, 0 or 1.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    OverflowError
+        Where ``e**log`` is beyond the largest float.
+
+    Examples
+    --------
+    >>> log = log_cr(0.1)
+    >>> exp_cr(log), float_of_log(log, 1)
+    (0.10000000000000002, 0.1)
+    >>> float_of_log(log_cr(3.0), -1)
+    -3.0
+    >>> decimal_log = parse_decimal("0.1")[0]  # not log_cr(0.1): the decimal is smaller
+    >>> exp_cr(decimal_log), float_of_log(decimal_log, 1)
+    (0.09999999999999998, 0.1)
+    >>> float_of_log(0.001, 1)  # no short decimal reads back: e**0.001 rounded
+    1.0010005001667084
+    """
+    if sign == 0 or log == -math.inf:
+        return 0.0
+    if log != log:
+        return math.nan
+    if log == math.inf:
+        return sign * math.inf
+    y = exp_cr(log)
+    if y == 0.0:
+        return sign * y
+    if 1e-280 <= y:
+        # Quick rejection, the common case for computed values: y on the
+        # 12-digit grid is t (within 5e-4 of its exact position, from the
+        # float division and power); if no 12-digit decimal lies within the
+        # LogFloat's reach (as below, plus that error), d_12 cannot read back.
+        # (Above 1e-280 the power of ten is a normal float, within an ulp.)
+        scale = math.floor(math.log10(y)) - 11
+        t = y / 10.0**scale
+        if 1e11 <= t < 1e12 and abs(t - round(t)) > (math.ulp(log) + 6e-16) * t + 1e-3:
+            return sign * y
+    # The candidates come from the 17-digit decimal of y. A d_p can only read
+    # back if it lies within the LogFloat's interval, about ulp(log) wide
+    # (relative) around e**log, which y approximates within 2**-53: so only
+    # a d_p whose rounding moved y by less than ``reach`` (with margin) is
+    # worth a correctly rounded log. Subnormal y are rounded more coarsely:
+    # there every candidate is tried.
+    text = format(y, ".16e")
+    mantissa = int(text[0] + text[2:18])
+    exp10 = int(text[19:])
+    reach = (math.ulp(log) + 6e-16) * mantissa if y >= _TINY else math.inf
+    d12 = _candidate(y, mantissa, exp10, reach, 12)
+    if d12 is None or not _reads_back(d12, log):
+        return sign * y
+    for p in range(1, 12):
+        d = _candidate(y, mantissa, exp10, reach, p)
+        if d is not None and (d[0] == d12[0] or _reads_back(d, log)):
+            return sign * d[0]
+    return sign * d12[0]
+
+
+def _reads_back(candidate: tuple[float, int, int], log: float) -> bool:
+    """Whether the float of a candidate, or its decimal, has the correctly rounded log ``log``."""
+    f, digits, scale = candidate
+    return log_cr(f) == log or _log_exact(digits, 1, scale) == log
+
+
+_FLOAT_POWERS = [10.0**k for k in range(23)]
+_ROUNDING_SPECS = [f".{p - 1}e" for p in range(13)]
+
+
+def _candidate(y: float, mantissa: int, exp10: int, reach: float, p: int) -> tuple[float, int, int] | None:
+    """y rounded to p significant digits: (its float, digits, exponent); None if that moves y beyond ``reach``.
+
+    ``mantissa`` holds y's first 17 digits and ``exp10`` its decimal
+    exponent; ``reach`` is in units of the mantissa's last digit.
+    """
+    unit = _POWERS[17 - p]
+    rest = mantissa % unit
+    if min(rest, unit - rest) > reach:
+        return None
+    if 2 * rest == unit:
+        # The 17-digit mantissa rounds as y does unless its tail is exactly
+        # a half; then ask format, which rounds y's exact value.
+        text = format(y, _ROUNDING_SPECS[p])
+        mant, _, exp = text.partition("e")
+        return float(text), int(mant.replace(".", "")), int(exp) - p + 1
+    digits = (mantissa + unit // 2) // unit
+    scale = exp10 - p + 1
+    # digits < 2**53 and 10**|scale| exact: one correctly rounded operation
+    # (Clinger's fast path); else float() of the decimal
+    if 0 <= scale <= 22:
+        return digits * _FLOAT_POWERS[scale], digits, scale
+    if -22 <= scale < 0:
+        return digits / _FLOAT_POWERS[-scale], digits, scale
+    return float(f"{digits}e{scale}"), digits, scale
 
 
 # ---------------------------------------------------------------------------
@@ -447,12 +851,60 @@ def parse_decimal(text: str) -> tuple[float, int]:
         return math.inf, (-1 if special[1] == "-" else 1)
     match = _FINITE.fullmatch(stripped.replace("_", ""))
     if not match:
-        raise ValueError(f"could not convert string to LogFloat: {text!r}")
+        raise ValueError(f"could not convert string to LogFloat: {_quote(text)}")
     sign, whole, fraction, exponent = match.groups()
     fraction = fraction or ""
-    num = _int_from_digits(whole + fraction)
-    exp10 = (_int_from_digits(exponent) if exponent else 0) - len(fraction)
-    return _signed_log(-num if sign == "-" else num, 1, exp10)
+    digits = whole + fraction
+    if not digits.isascii():
+        digits = _ascii_digits(digits)
+    exp10 = _exponent_value(exponent) - len(fraction)
+    significant = digits.lstrip("0")
+    if not significant:
+        return -math.inf, 0
+    negative = sign == "-"
+    if len(significant) <= _PREFIX_DIGITS:
+        return _signed_log(-int(significant) if negative else int(significant), 1, exp10)
+    # Long mantissa: the value lies in [top, top + 1] * 10**(exp10 + cut);
+    # when both ends' logs round alike, that is the log (linear time).
+    cut = len(significant) - _PREFIX_DIGITS
+    top = int(significant[:_PREFIX_DIGITS])
+    if not significant[_PREFIX_DIGITS:].strip("0"):
+        return _signed_log(-top if negative else top, 1, exp10 + cut)
+    low = _signed_log(top, 1, exp10 + cut)
+    high = _signed_log(top + 1, 1, exp10 + cut)
+    if low == high:
+        return (low[0], -1) if negative and low[1] else low
+    num = int(Decimal(significant))  # the rare exact case: every digit counts
+    return _signed_log(-num if negative else num, 1, exp10)
+
+
+def _quote(text: str) -> str:
+    """repr of ``text``, shortened to about _QUOTE characters for error messages."""
+    if len(text) <= _QUOTE:
+        return repr(text)
+    half = _QUOTE // 2
+    return f"{text[:half]!r}...{text[-half:]!r} ({len(text)} characters)"
+
+
+def _ascii_digits(digits: str) -> str:
+    """Unicode decimal digits (which Decimal and int accept) as ASCII."""
+    return "".join(chr(48 + unicodedata.digit(c)) for c in digits)
+
+
+def _exponent_value(exponent: str | None) -> int:
+    """The exponent of a decimal string; beyond any float log's reach, a stand-in of the same sign."""
+    if not exponent:
+        return 0
+    body = exponent.lstrip("+-")
+    if not body.isascii():
+        body = _ascii_digits(body)
+    body = body.lstrip("0")
+    if len(body) > _MAX_EXPONENT_DIGITS:
+        # |exponent| > 10**330 while the mantissa has fewer than 10**20
+        # digits: the log is beyond +-1.8e308 either way.
+        body = "1" + "0" * _MAX_EXPONENT_DIGITS
+    value = int(body or "0")
+    return -value if exponent.startswith("-") else value
 
 
 def log_of_int(n: int) -> tuple[float, int]:
@@ -539,7 +991,7 @@ def decimal_digits(log: float, sign: int, ndigits: int) -> tuple[int, str, int]:
     ValueError
         For inf and nan, or ``ndigits < 1``.
     OverflowError
-        For more than 100000 digits.
+        For more than 30000 digits.
 
     Examples
     --------
@@ -642,16 +1094,17 @@ def format_str(log: float, sign: int) -> str:
 
 
 def format_repr_argument(log: float, sign: int) -> str | None:
-    """The string argument of an exact ``repr``, or None if none is short.
+    """The decimal argument of an exact ``repr``, or None where ``from_log`` is shorter.
 
     Contract for ``LogFloat.__repr__``: when this returns ``s`` (the shortest
-    decimal of at most 30 significant digits that parses back exactly; the
-    same text as :func:`format_str` whenever 17 digits suffice), the repr is
-    ``LogFloat(<repr of s>)``, e.g. ``LogFloat('1.23e-5000')``, and
-    ``parse_decimal(s) == (log, sign)``.  When it returns None (some values
-    with ``|log| < 0.5``, see :func:`shortest_digits`), the repr is
-    ``LogFloat.from_log(<repr of log>)``, with ``, sign=-1`` appended for
-    negative values.  Zero, inf and nan give ``'0.0'``, ``'inf'``,
+    decimal of at most 40 significant digits that parses back exactly, laid
+    out as :func:`format_str` lays it out), ``parse_decimal(s) == (log, sign)``
+    and the repr is ``LogFloat(s)``: as a float literal when ``float(s)``
+    has that very repr and itself reads back, else quoted. When it returns
+    None (a decimal of more than 40 digits, which only values within about
+    1e-24 of +-1 need, or a decimal exponent of more than 15 digits), the
+    repr is ``LogFloat.from_log(<repr of log>)``, with ``, sign=-1`` for
+    negative values. Zero, inf and nan give ``'0.0'``, ``'inf'``,
     ``'-inf'``, ``'nan'``.
 
     Parameters
@@ -667,11 +1120,134 @@ def format_repr_argument(log: float, sign: int) -> str | None:
     --------
     >>> format_repr_argument(*parse_decimal("1.23e-5000"))
     '1.23e-5000'
-    >>> format_repr_argument(1e-300, 1) is None
-    True
+    >>> format_repr_argument(1.1102230246251565e-16, 1)  # within 2**-53 of 1
+    '1.00000000000000011102230246251566'
+    >>> format_repr_argument(1e-300, 1) is None, format_repr_argument(1e300, 1) is None
+    (True, True)
     """
+    if _REPR_MAX_EXPONENT * _LN10 <= abs(log) < math.inf:
+        return None
     text, exact = _str_and_exactness(log, sign, _REPR_DIGITS)
     return text if exact else None
+
+
+def has_shorter_decimal(log: float, ndigits: int) -> bool:
+    """Whether a decimal of fewer than ``ndigits`` significant digits parses back to ``log``.
+
+    Parameters
+    ----------
+    log : float
+        A finite, nonzero number's log.
+    ndigits : int
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> has_shorter_decimal(parse_decimal("0.25")[0], 3), has_shorter_decimal(parse_decimal("0.25")[0], 2)
+    (True, False)
+    """
+    return ndigits > 1 and _shortest(log, ndigits - 1) is not None
+
+
+def exact_decimal(log: float, sign: int) -> tuple[int, int]:
+    """The shortest decimal ``m * 10**q`` that parses back exactly, with no digit limit.
+
+    What :func:`format_repr_argument` shows, and also where that gives up on
+    40 digits (values near +-1 need up to about 330). The nearest to the
+    value among the shortest.
+
+    Parameters
+    ----------
+    log, sign : float, int
+        A finite number as a ``(log, sign)`` pair (zero included).
+
+    Returns
+    -------
+    tuple of (int, int)
+        ``(m, q)``, ``m`` signed, with no trailing zeros (``(0, 0)`` for zero).
+
+    Raises
+    ------
+    ValueError
+        For inf and nan.
+
+    Examples
+    --------
+    >>> exact_decimal(*parse_decimal("-2.5e-300000"))
+    (-25, -300001)
+    >>> m, q = exact_decimal(1e-300, 1)
+    >>> len(str(m)), q
+    (301, -300)
+    """
+    kind, log, sign = _classify(log, sign)
+    if kind == "zero":
+        return 0, 0
+    if kind != "finite":
+        raise ValueError(f"{kind} has no decimal digits")
+    if log == 0.0:
+        return sign, 0
+    # The interval of values that read back is about ulp(log) wide: there is
+    # a decimal in it with at most 20 - log10(ulp(log)) digits.
+    digits = max(1, 20 - math.floor(math.log10(math.ulp(log))))
+    found = _shortest(log, min(digits, _REPR_DIGITS)) if digits <= _REPR_DIGITS else None
+    if found is None:
+        found = _shortest_exact(log, digits, digits + 10)
+    if found is None:  # pragma: no cover - the interval always holds such a decimal
+        raise ArithmeticError(f"no decimal of {digits} digits reads back as e**{log!r}")
+    m, q = found
+    while m % 10 == 0:
+        m //= 10
+        q += 1
+    return sign * m, q
+
+
+def log_of_decimal(num: int, exp10: int) -> tuple[float, int]:
+    """The exact ``(log, sign)`` of ``num * 10**exp10``.
+
+    Parameters
+    ----------
+    num, exp10 : int
+        Any integers (a huge ``exp10`` is fine: ``10**exp10`` is never formed).
+
+    Returns
+    -------
+    tuple of (float, int)
+
+    Examples
+    --------
+    >>> log_of_decimal(1, -5000) == parse_decimal("1e-5000")
+    True
+    """
+    return _signed_log(operator.index(num), 1, operator.index(exp10))
+
+
+def decimal_hash(num: int, exp10: int) -> int:
+    """``hash`` of the exact rational ``num * 10**exp10``, as int, Fraction and Decimal hash it.
+
+    Parameters
+    ----------
+    num, exp10 : int
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> decimal_hash(15, -5001) == hash(Decimal("1.5e-5000"))
+    True
+    """
+    import sys
+
+    modulus = sys.hash_info.modulus
+    h = abs(num) % modulus * pow(10, exp10, modulus) % modulus
+    if num < 0:
+        h = -h
+    return -2 if h == -1 else h
 
 
 def _number_body(
@@ -749,8 +1325,9 @@ def format_spec(log: float, sign: int, spec: str) -> str:
     ValueError
         For an invalid spec or an unsupported type (such as ``'n'``, ``'d'``).
     OverflowError
-        When the result would need more than 100000 digits (e.g. ``'f'`` of
-        ``1e300000``).
+        When the result would need more than 30000 digits (e.g. ``'f'`` of
+        ``1e50000``): correctly rounded digits take about a second per
+        30000 and grow faster than linearly.
 
     Examples
     --------

@@ -27,6 +27,16 @@ Names
 :func:`lse_condition_number`
     The condition number of log-sum-exp, which says where tight bounds apply.
 
+Threads
+-------
+The references use mpmath's global context (``mpmath.workprec``), which is
+shared by all threads: they are **not thread-safe**, and a reference computed
+while another thread changes ``mpmath.mp.prec`` may be computed at the wrong
+precision (and may leave that thread's precision changed). Call them from one
+thread at a time. logspace itself (its types, kernels and text layer) never
+reads or changes mpmath's global context: it calls ``mpmath.libmp`` functions
+with an explicit precision, so it is safe beside such threads.
+
 Examples
 --------
 >>> import numpy as np

@@ -33,6 +33,13 @@ EXPECTED_ROWS = {
     "HMM forward, LogArray": 2,
     "LogFloat x * y, per op": 1,
     "LogFloat x + y, per op": 1,
+    "LogFloat float(x), first call": 1,
+    "LogFloat hash(x), first call": 1,
+    "LogFloat repr(x), first call": 1,
+    "LogFloat str(x), first call": 1,
+    "LogFloat('1' * 10**6)": 1,
+    "LogFloat('1e' + '9' * 10**6)": 1,
+    "LogFloat(10**(10**6))": 1,
 }
 
 

@@ -8,9 +8,10 @@ from fractions import Fraction
 
 import mpmath
 import pytest
-from hypothesis import assume, example, given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+import logspace._text as text_module
 from logspace._text import (
     decimal_digits,
     format_html,
@@ -288,13 +289,15 @@ def test_repr_argument_round_trips(log, sign):
     if text is not None:
         assert parse_decimal(text) == (log, sign)
         n_digits = len(text.split("e")[0].replace("-", "").replace(".", "").strip("0"))
-        assert n_digits <= 30
+        assert n_digits <= 40
         if shortest_digits(log, sign) is not None:
             assert text == format_str(log, sign)
-    else:
+    elif abs(log) < 1e15 * LN10:
+        # from_log only where the decimal needs more than 40 digits ...
         assert shortest_digits(log, sign) is None
-        for candidate in neighbours(log, 30):
+        for candidate in neighbours(log, 40):
             assert parse_decimal(candidate)[0] != log
+    # ... or its exponent more than 15 digits (then from_log is compact)
 
 
 @given(logs)
@@ -560,3 +563,67 @@ def test_displays(text, ndigits, latex, pretty, html):
     assert format_latex(*pair, ndigits) == latex
     assert format_pretty(*pair, ndigits) == pretty
     assert format_html(*pair, ndigits) == html
+
+
+# ---------------------------------------------------------------------------
+# linear-time parsing: a digit prefix and the exact exponent decide the log
+
+
+@given(st.integers(61, 3000), st.integers(-400, 400), st.randoms(use_true_random=False))
+@settings(max_examples=60, deadline=None)
+def test_long_decimals_are_correctly_rounded(n_digits, exponent, rnd):
+    digits = str(rnd.randint(1, 9)) + "".join(rnd.choice("0123456789") for _ in range(n_digits - 1))
+    text = f"{digits[:5]}.{digits[5:]}e{exponent}"
+    assert parse_decimal(text) == oracle_log(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1" * 70, "9" * 59 + "5" + "0" * 30 + "1", "1" + "0" * 59 + "1", "3" * 61 + "e-5000", "0." + "0" * 3000 + "7" * 80],
+)
+@pytest.mark.parametrize("prefix", [3, 60])
+def test_prefix_bracket_and_its_exact_fallback(monkeypatch, text, prefix):
+    # A 3-digit prefix rarely decides the log: the exact fallback runs.
+    monkeypatch.setattr(text_module, "_PREFIX_DIGITS", prefix)
+    assert parse_decimal(text) == oracle_log(text)
+    assert parse_decimal("-" + text) == (oracle_log(text)[0], -1)
+
+
+@given(st.integers(2**250, 2**3000), st.integers(1, 2**3000))
+@settings(max_examples=60, deadline=None)
+@example(10**1000 + 1, 10**1000)
+@example(10**1000, 10**1000 + 1)
+@example(3**2000 + 3**1000, 3**2000)
+def test_big_ints_and_fractions_are_correctly_rounded(num, den):
+    assert log_of_int(num) == (text_module._log_of_ratio(num, 1, 0), 1)
+    assert log_of_fraction(num, den) == (text_module._log_of_ratio(num, den, 0) + 0.0, 1)
+
+
+def test_regression_huge_exponents_parse_without_reading_them_fully():
+    assert parse_decimal("1e" + "9" * 10_000) == (math.inf, 1)
+    assert parse_decimal("-1e" + "9" * 10_000) == (math.inf, -1)
+    assert parse_decimal("1e-" + "9" * 10_000) == (-math.inf, 0)
+    assert parse_decimal("0." + "0" * 10_000 + "1e10000") == parse_decimal("0.1")
+    assert parse_decimal("1e" + "0" * 10_000 + "5") == parse_decimal("1e5")
+
+
+def test_regression_long_numbers_near_one():
+    n = 10**20_000
+    assert log_of_fraction(n + 1, n) == (0.0, 1)  # log1p(1e-20000) rounds to 0
+    assert log_of_fraction(n + n // 10**15, n) == log_of_fraction(10**15 + 1, 10**15)
+    assert parse_decimal("1." + "0" * 20_000 + "1") == (0.0, 1)
+
+
+def test_regression_error_messages_quote_at_most_80_characters():
+    bad = "1" * 10**6 + "x"
+    with pytest.raises(ValueError) as info:
+        parse_decimal(bad)
+    message = str(info.value)
+    assert len(message) < 250 and "1000001 characters" in message
+    with pytest.raises(ValueError, match="'12x'"):
+        parse_decimal("12x")
+
+
+def test_unicode_digits_in_long_numbers():
+    arabic = "".join(chr(0x660 + int(c)) for c in "12345678901234567890" * 4)
+    assert parse_decimal(arabic) == parse_decimal("12345678901234567890" * 4)
