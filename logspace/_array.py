@@ -34,15 +34,12 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from logspace import _kernels, _text
+from logspace import _conversions, _kernels, _text
 from logspace._scalar import LogFloat
 
 __all__ = ["LogArray"]
 
 _LOG_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-# Python ints below this in magnitude convert to float exactly enough (as
-# numpy converts them); larger ones are parsed exactly, as LogFloat does.
-_INT_IN_FLOAT = 2**53
 
 # (log, neg): the raw form of an operand. ``neg`` is None for an operand with
 # no negative values; a Python float log marks a weak scalar.
@@ -58,16 +55,13 @@ def _check_dtype(dtype: DTypeLike | None) -> np.dtype[Any] | None:
     return dt
 
 
-def _log_abs(values: Any) -> Any:
-    return np.log(np.abs(values))
-
-
 def _logs_of_values(values: NDArray[Any]) -> Raw:
-    """Logs and negativity of an int, bool or float array of linear values.
+    """Correctly rounded logs and negativity of an int, bool or float array of linear values.
 
-    The result is signed when some value is negative; for a lazy (dask)
-    array that cannot be known without computing, so it is signed unless
-    its dtype has no negative numbers.
+    Every value is taken exactly (float32, float16 and int64 included). The
+    result is signed when some value is negative; for a lazy (dask) array
+    that cannot be known without computing, so it is signed unless its
+    dtype has no negative numbers.
     """
     kind = values.dtype.kind
     if kind not in "biuf":
@@ -75,9 +69,9 @@ def _logs_of_values(values: NDArray[Any]) -> Raw:
             f"LogArray: cannot take linear values of dtype {values.dtype}; expected real numbers, "
             "LogFloats or decimal strings"
         )
-    if kind != "f" or values.dtype == np.float16:
+    if values.dtype.itemsize > 8 and kind == "f":  # long double: its values as float64, as np.float64(x)
         values = values.astype(np.float64)
-    log = _kernels.elementwise(_log_abs, values, divide="ignore")
+    log = _kernels.elementwise(_conversions.log_abs, values)
     if kind in "bu":
         return log, None
     neg = np.signbit(values) & (values != 0)
@@ -93,40 +87,68 @@ def _logs_of_objects(values: NDArray[Any]) -> Raw:
 
 
 def _raw(x: Any) -> Raw:
-    """The (log, neg) form of any operand; TypeError for what cannot mix."""
+    """The (log, neg) form of any operand; TypeError for what cannot mix.
+
+    A Python number or LogFloat gives a Python float log (weak, see
+    :func:`_result_dtype`); an ndarray, numpy scalar or list gives its
+    correctly rounded logs as a float64 array, whatever its dtype.
+    """
     if isinstance(x, LogArray):
         return x._log, x._neg
     if isinstance(x, LogFloat):
         return x._log, (True if x._sign < 0 else None)
-    if type(x) is float or type(x) is bool or (type(x) is int and -_INT_IN_FLOAT < x < _INT_IN_FLOAT):
-        # The log numpy takes of an array element, so that LogArray([x]) == x.
-        with np.errstate(divide="ignore"):
-            return float(np.log(abs(float(x)))), (True if x < 0 else None)
-    if isinstance(x, (np.ndarray, np.generic, bool, list, tuple)):
+    if isinstance(x, (np.ndarray, np.generic, list, tuple)):
+        if isinstance(x, np.ma.MaskedArray):
+            raise TypeError(_MASKED_MESSAGE)
         arr = np.asarray(x)
         if arr.dtype.kind in "OUS":
             return _logs_of_objects(arr)
+        if arr.dtype.kind == "c":
+            raise TypeError("LogArray holds real numbers; got complex values")
         return _logs_of_values(arr)
-    if isinstance(x, numbers.Real):
-        as_float = LogFloat(x)
+    if isinstance(x, numbers.Real) and not isinstance(x, complex):
+        as_float = LogFloat(x)  # its correctly rounded log, as LogFloat(x) == x
         return as_float._log, (True if as_float._sign < 0 else None)
     if _kernels.is_lazy(x):  # a dask array of linear values
         return _logs_of_values(x)
     raise TypeError(f"cannot combine a LogArray with {type(x).__name__!r}")
 
 
-def _is_weak(log: Any) -> bool:
-    # Python floats only: a numpy scalar's log is a np.float64, which is strong.
-    return type(log) is float
+_MASKED_MESSAGE = (
+    "LogArray does not take masked arrays: the mask would be lost. Fill the masked entries first, "
+    "e.g. LogArray(m.filled(0.0)), or keep the mask beside the LogArray"
+)
 
 
-def _result_dtype(*logs: Any) -> np.dtype[Any]:
-    strong = [lg.dtype for lg in logs if not _is_weak(lg)]
+def _operand_dtype(x: Any) -> np.dtype[Any] | None:
+    """The dtype an operand brings to a result, by NEP 50; None for a weak one.
+
+    Python numbers, Fractions, Decimals and LogFloats are weak. A LogArray
+    brings its dtype; an ndarray, numpy scalar or list brings the float type
+    numpy would promote its values to (bool, int8 and uint8 to float16, int16
+    to float32, wider ints to float64), since its values are taken exactly.
+    """
+    if isinstance(x, LogArray):
+        return x._log.dtype
+    if isinstance(x, (LogFloat, numbers.Number)) and not isinstance(x, np.generic):  # np.float64 is a float
+        return None
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        dtype = np.asarray(x).dtype
+    if dtype.kind not in "biuf":
+        return np.dtype(np.float64)  # strings, objects: parsed as LogArray(values) parses them
+    promoted = np.result_type(dtype, np.float16)
+    return promoted if promoted.itemsize <= 8 else np.dtype(np.float64)
+
+
+def _result_dtype(*operands: Any) -> np.dtype[Any]:
+    """The dtype of the logs of a result: float32 or float64, numpy's promotion of the operands."""
+    strong = [dt for dt in map(_operand_dtype, operands) if dt is not None]
     if not strong:
         return np.dtype(np.float64)
-    if all(dt == strong[0] for dt in strong):
-        return strong[0]
-    return np.result_type(*strong)
+    first = strong[0]
+    dtype = first if all(dt == first for dt in strong) else np.result_type(*strong)
+    return dtype if dtype in _LOG_DTYPES else (np.dtype(np.float32) if dtype.itemsize < 4 else np.dtype(np.float64))
 
 
 def _wrap(log: Any, neg: Any, dtype: np.dtype[Any]) -> LogArray:
@@ -167,7 +189,7 @@ def multiply(x: Any, y: Any) -> LogArray:
         if x._log.dtype == y._log.dtype:  # the hot path of model code: no conversions
             return LogArray._from_parts(np.add(x._log, y._log), None)
     (la, na), (lb, nb) = _raw(x), _raw(y)
-    return _wrap(np.add(la, lb), _xor_neg(na, nb), _result_dtype(la, lb))
+    return _wrap(np.add(la, lb), _xor_neg(na, nb), _result_dtype(x, y))
 
 
 def divide(x: Any, y: Any) -> LogArray:
@@ -176,12 +198,12 @@ def divide(x: Any, y: Any) -> LogArray:
     # As numpy: x / 0 warns for finite x (inf / 0 is quiet); not lazily.
     if _kernels.any_true((_kernels.asarray(lb) == -np.inf) & np.isfinite(la), if_lazy=False):
         _kernels._signal("divide", "divide")
-    return _wrap(log, _xor_neg(na, nb), _result_dtype(la, lb))
+    return _wrap(log, _xor_neg(na, nb), _result_dtype(x, y))
 
 
 def add(x: Any, y: Any) -> LogArray:
     (la, na), (lb, nb) = _raw(x), _raw(y)
-    dtype = _result_dtype(la, lb)
+    dtype = _result_dtype(x, y)
     if na is None and nb is None:
         return _wrap(_kernels.logaddexp(la, lb), None, dtype)
     log, neg = _kernels.logaddexp_signed(la, _false_if_none(na), lb, _false_if_none(nb))
@@ -197,7 +219,7 @@ def subtract(x: Any, y: Any) -> LogArray:
     signed: whether some y > x is not known until it is computed.
     """
     (la, na), (lb, nb) = _raw(x), _raw(y)
-    dtype = _result_dtype(la, lb)
+    dtype = _result_dtype(x, y)
     if na is None and nb is None and not _kernels.any_true(np.less(la, lb), if_lazy=True):
         return _wrap(_kernels.logsubexp(la, lb), None, dtype)
     log, neg = _kernels.logaddexp_signed(la, _false_if_none(na), lb, np.logical_not(_false_if_none(nb)))
@@ -210,17 +232,17 @@ def _false_if_none(neg: Any) -> Any:
 
 def negative(x: Any) -> LogArray:
     log, neg = _raw(x)
-    return _wrap(log, np.logical_not(_false_if_none(neg)), _result_dtype(log))
+    return _wrap(log, np.logical_not(_false_if_none(neg)), _result_dtype(x))
 
 
 def positive(x: Any) -> LogArray:
     log, neg = _raw(x)
-    return _wrap(_kernels.copy(log), None if neg is None else _kernels.copy(neg), _result_dtype(log))
+    return _wrap(_kernels.copy(log), None if neg is None else _kernels.copy(neg), _result_dtype(x))
 
 
 def absolute(x: Any) -> LogArray:
     log, _ = _raw(x)
-    return _wrap(_kernels.copy(log), None, _result_dtype(log))
+    return _wrap(_kernels.copy(log), None, _result_dtype(x))
 
 
 def power(x: Any, y: Any) -> LogArray:
@@ -235,7 +257,7 @@ def power(x: Any, y: Any) -> LogArray:
     if _kernels.any_true((_kernels.asarray(log) == -np.inf) & (exponent < 0), if_lazy=False):
         _kernels._signal("divide", "power")
     strong = isinstance(y, LogArray | np.ndarray) or _kernels.is_lazy(y)
-    dtype = _result_dtype(log, out if strong else 1.0)
+    dtype = _result_dtype(x, y if strong else 1.0)
     if neg is None:
         return _wrap(out, None, dtype)
     odd = _kernels.elementwise(_is_odd, exponent, invalid="ignore")
@@ -271,7 +293,7 @@ def rpower(x: Any, y: Any) -> LogArray:
 
 def square(x: Any) -> LogArray:
     log, _ = _raw(x)
-    return _wrap(np.multiply(log, 2), None, _result_dtype(log))
+    return _wrap(np.multiply(log, 2), None, _result_dtype(x))
 
 
 def sqrt(x: Any) -> LogArray:
@@ -283,7 +305,7 @@ def sqrt(x: Any) -> LogArray:
             out = np.where(bad, np.nan, out)
             if _kernels.any_true(bad, if_lazy=False):
                 _kernels._signal("invalid", "sqrt")
-    return _wrap(out, None, _result_dtype(log))
+    return _wrap(out, None, _result_dtype(x))
 
 
 def reciprocal(x: Any) -> LogArray:
@@ -355,7 +377,7 @@ def _select(x: Any, y: Any, keep_first: Any) -> LogArray:
     neg = None
     if na is not None or nb is not None:
         neg = np.where(first, _false_if_none(na), _false_if_none(nb))
-    return _wrap(log, neg, _result_dtype(la, lb))
+    return _wrap(log, neg, _result_dtype(x, y))
 
 
 def matmul(x: Any, y: Any) -> LogArray:
@@ -367,9 +389,9 @@ def matmul(x: Any, y: Any) -> LogArray:
         if type(log) is np.ndarray:
             return LogArray._from_parts(log, None)
         # vector @ vector, a scalar as in numpy (a 0-d LogArray if lazy)
-        return _reduced(log, None, _result_dtype(x._log, y._log))
+        return _reduced(log, None, _result_dtype(x, y))
     (la, na), (lb, nb) = _raw(x), _raw(y)
-    dtype = _result_dtype(la, lb)
+    dtype = _result_dtype(x, y)
     if na is None and nb is None:
         prepared_a = x._prepared_for_matmul("left") if type(x) is LogArray and x.ndim >= 2 else None
         prepared_b = y._prepared_for_matmul("right") if type(y) is LogArray and y.ndim >= 2 else None

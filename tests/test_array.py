@@ -716,14 +716,12 @@ def test_numpy_float64_scalar_promotes_like_numpy():
     assert (a + np.float64(1.0)).dtype == (np.ones(2, np.float32) + np.float64(1.0)).dtype == np.float64
 
 
-@pytest.mark.xfail(strict=True, reason="bool, small int and float16 ndarrays are taken as float64 logs")
 def test_small_dtype_ndarrays_promote_like_numpy():
     a = LogArray([1.0, 2.0], dtype=np.float32)
     for other in (np.array([True, True]), np.array([1, 2], dtype=np.int8), np.array([1, 2], dtype=np.float16)):
         assert (a * other).dtype == np.result_type(np.float32, other.dtype)
 
 
-@pytest.mark.xfail(strict=True, reason="a float32 ndarray's logs are taken in float32, also against a float64 array")
 def test_float32_ndarray_keeps_float64_accuracy():
     a = LogArray([2.0])
     y = np.array([3.3], dtype=np.float32)
