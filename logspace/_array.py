@@ -24,6 +24,7 @@ Domain errors follow numpy (nan or inf, signalled through ``np.errstate``);
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
@@ -313,9 +314,10 @@ def reciprocal(x: Any) -> LogArray:
 
 
 def _linear(x: Any) -> Any:
-    """Linear values of an exponent or base: LogArray/LogFloat to floats."""
+    """Linear values of an exponent or base: LogArray/LogFloat to floats (inf and 0 beyond range)."""
     if isinstance(x, LogArray):
-        return x.to_numpy()
+        parts = (x._log,) if x._neg is None else (x._log, x._neg)
+        return _kernels.elementwise(_values_in_dtype, *parts, over="ignore", under="ignore")
     if isinstance(x, LogFloat):
         return float(x)
     if isinstance(x, complex) or np.iscomplexobj(x):
@@ -323,11 +325,18 @@ def _linear(x: Any) -> Any:
     return _kernels.asarray(x) if not isinstance(x, (int, float)) else x
 
 
+def _values_in_dtype(log: Any, negative: Any = None) -> Any:
+    """``float_of_log`` in the dtype of the logs (float32 values for float32 logs)."""
+    return _conversions.float_of_log(log, negative).astype(log.dtype, copy=False)
+
+
 def _compare(op: Any, x: Any, y: Any) -> NDArray[np.bool_]:
-    """Exact comparison of values: by sign, then by log (reversed if negative)."""
+    """Comparison of values: by sign, then by log (reversed if negative); a plain number is LogFloat(v)."""
     (la, na), (lb, nb) = _raw(x), _raw(y)
+    # On float64 logs whatever the dtype, as a[i] (a float64 LogFloat) compares.
+    la, lb = _kernels.asarray(la, np.float64), _kernels.asarray(lb, np.float64)
     if na is None and nb is None:
-        return op(_kernels.asarray(la), _kernels.asarray(lb))
+        return op(la, lb)
     sa, sb = _sign_of(la, na), _sign_of(lb, nb)
     with np.errstate(invalid="ignore"):
         key_a = np.where(sa < 0, -_kernels.asarray(la), np.where(sa == 0, 0.0, la))
@@ -745,20 +754,55 @@ class LogArray:
             return self.item()
         return [row.tolist() if isinstance(row, LogArray) else row for row in self]
 
-    def to_numpy(self) -> NDArray[Any]:
-        """Linear values: underflow gives 0, overflow inf with numpy's warning.
+    def to_numpy(self, underflow: str = "warn") -> NDArray[Any]:
+        """Linear values as floats: elementwise ``float(a[i])``, the number the repr shows.
 
-        For a lazy (dask-backed) array, a lazy dask array of the linear values.
+        Parameters
+        ----------
+        underflow : {'warn', 'zero', 'raise'}, optional
+            What a nonzero value below float64's range (such as 1e-5000)
+            becomes: 0.0 with a :class:`logspace.UnderflowWarning` (the
+            default), 0.0 silently, or a FloatingPointError.
+
+        Returns
+        -------
+        ndarray of float64
+            For a lazy (dask-backed) array, a lazy dask array of them.
+
+        Raises
+        ------
+        OverflowError
+            Where a finite value is beyond float64's range (it would become
+            inf); ``a.log`` holds the logs.
+
+        Examples
+        --------
+        >>> LogArray([0.1, 3.0]).to_numpy()
+        array([0.1, 3. ])
+        >>> LogArray(['1e-5000', '0.5']).to_numpy(underflow='zero')
+        array([0. , 0.5])
         """
-        values = _kernels.asarray(np.exp(self._log))  # 0-d: np.exp gives a scalar
-        if self._neg is not None:
-            values = np.where(self._neg, -values, values)
+        return self._linear_values(underflow, stacklevel=2)
+
+    def _linear_values(self, underflow: str, stacklevel: int) -> Any:
+        if _kernels.is_lazy(self._log):
+            convert = functools.partial(_conversions.to_linear, underflow=underflow)
+            parts = (self._log,) if self._neg is None else (self._log, self._neg)
+            return _kernels.elementwise(convert, *parts)
+        values = _conversions.to_linear(self._log, self._neg, underflow, stacklevel=stacklevel + 1)
         return values
 
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> NDArray[Any]:
+        """The linear values, for ``np.asarray(a)`` and everything that calls it.
+
+        As :meth:`to_numpy`: OverflowError where a finite value would become
+        inf, a :class:`logspace.UnderflowWarning` where a nonzero value
+        becomes 0.0.
+        """
         if copy is False:
             raise ValueError("a LogArray's linear values are always computed: np.asarray needs a copy")
-        values = np.asarray(self.to_numpy())  # computes a lazy array, as np.asarray of a dask array does
+        values = self._linear_values("warn", stacklevel=2)
+        values = np.asarray(values)  # computes a lazy array, as np.asarray of a dask array does
         return values if dtype is None else values.astype(dtype)
 
     def __repr__(self) -> str:

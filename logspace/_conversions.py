@@ -29,6 +29,7 @@ array([0.1, 3. ])
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 from logspace import _text
 from logspace._kernels_scalar import _LD_USABLE, exp_cr, log_cr
 
-__all__ = ["exp_rounded", "float_of_log", "float_of_log_scalar", "log_abs"]
+__all__ = ["UnderflowWarning", "exp_rounded", "float_of_log", "float_of_log_scalar", "log_abs", "to_linear"]
 
 _LD = np.longdouble
 # Integers beyond this are not all floats: their logs are taken exactly.
@@ -283,3 +284,97 @@ def float_of_log(log: ArrayLike, negative: ArrayLike | None = None) -> NDArray[n
     if negative is not None:
         y = np.where(np.atleast_1d(np.broadcast_to(negative, logs.shape)), -y, y)
     return y.reshape(logs.shape)
+
+
+class UnderflowWarning(UserWarning):
+    """Nonzero log-domain numbers became 0.0 on conversion to floats.
+
+    Raised as a warning by ``np.asarray(a)`` and ``a.to_numpy()`` for a
+    LogArray holding values below float range (1e-5000, routine for HMM
+    posteriors). Make it an error with
+    ``warnings.simplefilter('error', logspace.UnderflowWarning)``, or avoid
+    it: ``a.log`` gives the logs, ``a.to_numpy(underflow='zero')`` the zeros
+    without a warning.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> issubclass(UnderflowWarning, Warning)
+    True
+    """
+
+
+_UNDERFLOW_MODES = ("warn", "zero", "raise")
+
+
+def to_linear(
+    log: NDArray[Any], negative: NDArray[np.bool_] | None = None, underflow: str = "warn", stacklevel: int = 2
+) -> NDArray[np.float64]:
+    """The linear values of a LogArray's parts, elementwise ``float(LogFloat)``.
+
+    OverflowError where a finite value would become inf (its log is kept:
+    nothing else says what it was); where a nonzero value would become 0.0,
+    ``underflow`` decides: ``'warn'`` (an :class:`UnderflowWarning`),
+    ``'zero'`` (silently) or ``'raise'`` (FloatingPointError). Infinite and
+    nan values stay what they are.
+
+    Parameters
+    ----------
+    log : ndarray
+        Natural logs of the magnitudes.
+    negative : ndarray of bool, optional
+        Where the values are negative.
+    underflow : {'warn', 'zero', 'raise'}
+        What to do about values below float range.
+    stacklevel : int
+        Of the warning, counted from the caller of this function.
+
+    Returns
+    -------
+    ndarray of float64, or of float32 for float32 logs
+
+    Examples
+    --------
+    >>> to_linear(np.array([-11512.925464970229, 0.0]), underflow="zero")
+    array([0., 1.])
+    >>> to_linear(np.array([11512.925464970229]))
+    Traceback (most recent call last):
+    OverflowError: 1 finite value is beyond float range (the largest is about 1e+5000) and would become inf; use a.log for the logs
+    """
+    if underflow not in _UNDERFLOW_MODES:
+        raise ValueError(f"underflow must be one of {', '.join(map(repr, _UNDERFLOW_MODES))}, not {underflow!r}")
+    logs = np.asarray(log)
+    values = float_of_log(logs, negative)
+    if logs.dtype == np.float32:  # a float32 LogArray gives float32 values, each float(a[i]) rounded
+        with np.errstate(over="ignore", under="ignore"):
+            values = values.astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        lost_high = (np.abs(values) == np.inf) & (logs < np.inf)
+        lost_low = (values == 0.0) & (logs > -np.inf)
+    if lost_high.any():
+        count = int(np.count_nonzero(lost_high))
+        largest = _text.format_spec(float(np.max(logs[lost_high])), 1, ".3g")
+        raise OverflowError(
+            f"{_count(count, 'finite value is', 'finite values are')} beyond float range (the largest is "
+            f"about {largest}) and would become inf; use a.log for the logs"
+        )
+    if underflow != "zero" and lost_low.any():
+        count = int(np.count_nonzero(lost_low))
+        smallest = _text.format_spec(float(np.min(logs[lost_low])), 1, ".3g")
+        what = (
+            f"{_count(count, 'nonzero value is', 'nonzero values are')} below float range (the smallest is "
+            f"about {smallest})"
+        )
+        if underflow == "raise":
+            raise FloatingPointError(f"{what} and would become 0.0; use a.log for the logs")
+        warnings.warn(
+            f"{what} and become 0.0; use a.log for the logs, or a.to_numpy(underflow='zero') "
+            "to get the zeros without this warning",
+            UnderflowWarning,
+            stacklevel=stacklevel + 1,
+        )
+    return values
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"1 {one}" if n == 1 else f"{n} {many}"
