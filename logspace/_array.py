@@ -81,7 +81,14 @@ def _logs_of_values(values: NDArray[Any]) -> Raw:
 
 def _logs_of_objects(values: NDArray[Any]) -> Raw:
     """Element by element, as LogFloat parses: big ints, strings, LogFloats."""
-    flat = [item if isinstance(item, LogFloat) else LogFloat(item) for item in values.reshape(-1)]
+    try:
+        flat = [item if isinstance(item, LogFloat) else LogFloat(item) for item in values.reshape(-1)]
+    except TypeError:
+        bad = next(item for item in values.reshape(-1) if not isinstance(item, (LogFloat, str, numbers.Real)))
+        raise TypeError(
+            "LogArray() takes real numbers, decimal strings, LogFloats or arrays of them, "
+            f"not {type(bad).__name__!r}"
+        ) from None
     log = np.array([item._log for item in flat], dtype=np.float64).reshape(values.shape)
     neg = np.array([item._sign < 0 for item in flat], dtype=bool).reshape(values.shape)
     return log, (neg if neg.any() else None)
@@ -202,8 +209,17 @@ def divide(x: Any, y: Any) -> LogArray:
     return _wrap(log, _xor_neg(na, nb), _result_dtype(x, y))
 
 
+def _check_broadcast(la: Any, lb: Any) -> None:
+    """numpy's broadcasting error (as ``*`` gives it) for operands that do not broadcast."""
+    shape_a, shape_b = np.shape(la), np.shape(lb)
+    if shape_a != shape_b:
+        # Zero-stride views: numpy's own message, no memory.
+        np.add(np.broadcast_to(np.False_, shape_a), np.broadcast_to(np.False_, shape_b))
+
+
 def add(x: Any, y: Any) -> LogArray:
     (la, na), (lb, nb) = _raw(x), _raw(y)
+    _check_broadcast(la, lb)
     dtype = _result_dtype(x, y)
     if na is None and nb is None:
         return _wrap(_kernels.logaddexp(la, lb), None, dtype)
@@ -220,6 +236,7 @@ def subtract(x: Any, y: Any) -> LogArray:
     signed: whether some y > x is not known until it is computed.
     """
     (la, na), (lb, nb) = _raw(x), _raw(y)
+    _check_broadcast(la, lb)
     dtype = _result_dtype(x, y)
     if na is None and nb is None and not _kernels.any_true(np.less(la, lb), if_lazy=True):
         return _wrap(_kernels.logsubexp(la, lb), None, dtype)
@@ -389,8 +406,31 @@ def _select(x: Any, y: Any, keep_first: Any) -> LogArray:
     return _wrap(log, neg, _result_dtype(x, y))
 
 
+def _check_matmul_shapes(x: Any, y: Any) -> None:
+    """The error for operands ``@`` cannot take, naming the shapes the user gave."""
+    shape_a, shape_b = np.shape(x), np.shape(y)
+    if not shape_a or not shape_b:
+        raise ValueError(f"matmul: a 0-d operand has no dimension to multiply over (shapes {shape_a} and {shape_b})")
+    inner_a = shape_a[-1]
+    inner_b = shape_b[-2] if len(shape_b) >= 2 else shape_b[0]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: mismatch in its core dimension: a has {inner_a} columns but b has {inner_b} rows "
+            f"(shapes {shape_a} and {shape_b})"
+        )
+    try:
+        np.broadcast_shapes(shape_a[:-2], shape_b[:-2])
+    except ValueError:
+        raise ValueError(
+            f"matmul: the stacking dimensions do not broadcast (shapes {shape_a} and {shape_b})"
+        ) from None
+
+
 def matmul(x: Any, y: Any) -> LogArray:
     """Log-semiring matrix product; signed operands split into +/- parts."""
+    (la, na), (lb, nb) = _raw(x), _raw(y)
+    if not (type(x) is LogArray and type(y) is LogArray and x.ndim == y.ndim == 2 and x.shape[1] == y.shape[0]):
+        _check_matmul_shapes(la, lb)  # the logs have the shapes the user gave
     if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
         prepared_a = x._prepared_for_matmul("left") if x._log.ndim >= 2 else None
         prepared_b = y._prepared_for_matmul("right") if y._log.ndim >= 2 else None
@@ -399,7 +439,6 @@ def matmul(x: Any, y: Any) -> LogArray:
             return LogArray._from_parts(log, None)
         # vector @ vector, a scalar as in numpy (a 0-d LogArray if lazy)
         return _reduced(log, None, _result_dtype(x, y))
-    (la, na), (lb, nb) = _raw(x), _raw(y)
     dtype = _result_dtype(x, y)
     if na is None and nb is None:
         prepared_a = x._prepared_for_matmul("left") if type(x) is LogArray and x.ndim >= 2 else None
@@ -535,6 +574,8 @@ class LogArray:
             if any(row._neg is not None for row in rows):
                 neg = np.stack([np.zeros(row.shape, bool) if row._neg is None else row._neg for row in rows])
         else:
+            if isinstance(values, np.ma.MaskedArray):
+                raise TypeError(_MASKED_MESSAGE)
             if isinstance(values, (str, bytes)) or (isinstance(values, complex)):
                 arr = np.asarray(values, dtype=object if isinstance(values, str) else None)
             else:
@@ -596,7 +637,9 @@ class LogArray:
         """Build from natural logs of magnitudes (no copy of an ndarray).
 
         ``sign`` (optional, broadcast to the logs) makes a signed array:
-        negative entries mark negative numbers.
+        -1, 0 or 1 as in ``a.sign`` (0 only where the log is -inf), or
+        booleans that are True for negative numbers, as ``np.signbit``.
+        Anything else is an error, and so are boolean logs.
 
         >>> LogArray.from_log([-11512.925464970229, 0.0])
         LogArray([1e-5000,       1])
@@ -605,14 +648,32 @@ class LogArray:
         (see docs/dask.md).
         """
         dt = _check_dtype(dtype)
+        if isinstance(log, np.ma.MaskedArray) or isinstance(sign, np.ma.MaskedArray):
+            raise TypeError(_MASKED_MESSAGE.replace("LogArray(m.filled(0.0))", "LogArray.from_log(m.filled(-np.inf))"))
         logs = _kernels.asarray(log, dtype=dt)
+        if logs.dtype.kind == "b":
+            raise TypeError("LogArray.from_log: the logs must be real numbers, not booleans")
         if logs.dtype not in _LOG_DTYPES:
             logs = _kernels._as_logs(logs, "LogArray.from_log")
             if logs.dtype not in _LOG_DTYPES:
                 logs = logs.astype(np.float64)
         neg = None
         if sign is not None:
-            logs, negative = _kernels.same_backing(logs, _kernels.asarray(sign) < 0)
+            signs = _kernels.asarray(sign)
+            if signs.dtype.kind not in "biuf":
+                raise TypeError(f"LogArray.from_log: sign must hold -1, 0 or 1 (or booleans), not dtype {signs.dtype}")
+            if signs.dtype.kind != "b":
+                with np.errstate(invalid="ignore"):
+                    bad = ~((signs == -1) | (signs == 0) | (signs == 1))
+                if _kernels.any_true(bad, if_lazy=False):
+                    example = np.asarray(signs)[np.asarray(bad)].reshape(-1)[0].item()
+                    raise ValueError(f"LogArray.from_log: sign must hold -1, 0 or 1 (or booleans), got {example!r}")
+                nonzero_with_sign_0 = (signs == 0) & (logs > -np.inf)
+                if _kernels.any_true(nonzero_with_sign_0, if_lazy=False):
+                    raise ValueError("LogArray.from_log: sign 0 is only for zeros (log -inf), as in LogFloat.from_log")
+            else:
+                signs = np.where(signs, -1, 1)  # True marks a negative number, as in the signs of a.signed
+            logs, negative = _kernels.same_backing(logs, signs < 0)
             neg = _kernels.mask_like(negative, logs)  # a new writeable array (or a lazy one)
         return cls._from_parts(logs, neg)
 
@@ -653,6 +714,10 @@ class LogArray:
     def log(self) -> NDArray[Any]:
         """The stored natural logs of the magnitudes (no copy)."""
         return self._log
+
+    def __logspace_log_sign__(self) -> tuple[NDArray[Any], NDArray[Any] | None]:
+        """(logs, signs or None): how the kernels read a LogArray (``logsumexp(a)``)."""
+        return self._log, (None if self._neg is None else self.sign)
 
     @property
     def sign(self) -> NDArray[Any]:
@@ -989,6 +1054,46 @@ class LogArray:
 
     def __rmatmul__(self, other: Any) -> LogArray:
         return matmul(other, self)
+
+    # In place, as numpy: the result is written into this array's logs (and
+    # signs), so that views see it; nothing is written when it cannot be.
+    def __iadd__(self, other: Any) -> LogArray:
+        return self._assign_result(add(self, other), "add")
+
+    def __isub__(self, other: Any) -> LogArray:
+        return self._assign_result(subtract(self, other), "subtract")
+
+    def __imul__(self, other: Any) -> LogArray:
+        return self._assign_result(multiply(self, other), "multiply")
+
+    def __itruediv__(self, other: Any) -> LogArray:
+        return self._assign_result(divide(self, other), "divide")
+
+    def __ipow__(self, other: Any) -> LogArray:
+        return self._assign_result(power(self, other), "power")
+
+    def _assign_result(self, result: LogArray, name: str) -> LogArray:
+        """Write ``result`` into this array, or raise as numpy's ``out=`` would."""
+        if result.shape != self.shape:
+            raise ValueError(
+                f"non-broadcastable output operand with shape {self.shape} doesn't match the broadcast shape "
+                f"{result.shape}"
+            )
+        if result._neg is not None and self._neg is None:
+            negative = result._neg & (_kernels.asarray(result._log) > -np.inf)
+            if _kernels.any_true(negative, if_lazy=True):
+                raise TypeError(
+                    f"Cannot cast LogArray {name!r} output with negative values to an unsigned LogArray; "
+                    "make the array signed first (a = a.as_signed()) or write a = a op b"
+                )
+        if _kernels.is_lazy(self._log) or _kernels.is_lazy(result._log):
+            self._log = result._log.astype(self.dtype)  # a dask array is not written in place
+            self._neg = None if self._neg is None else _kernels.mask_like(_false_if_none(result._neg), self._log)
+            return self
+        self._log[...] = result._log  # float64 into float32 logs: numpy's same_kind cast
+        if self._neg is not None:
+            self._neg[...] = _false_if_none(result._neg)
+        return self
 
     def __neg__(self) -> LogArray:
         return negative(self)
