@@ -871,38 +871,69 @@ class LogArray:
         return values if dtype is None else values.astype(dtype)
 
     def __repr__(self) -> str:
+        """Reads back: ``eval(repr(a))`` holds every element to the printed precision.
+
+        Within float range the values print as numpy prints floats; beyond
+        it each element is a decimal string, which ``LogArray`` parses (a
+        bare ``1e-5000`` would read back as 0.0). Large arrays are
+        summarised as numpy summarises them.
+
+        >>> LogArray([0.5, 0.25])
+        LogArray([0.5 , 0.25])
+        >>> LogArray(['1e-5000', '1e5000', 0.5])
+        LogArray(['1e-5000', '1e+5000',     '0.5'])
+        """
         if _kernels.is_lazy(self._log):
             return _dask_backend().describe(self._log, self._neg)
         prefix = "LogArray("
-        return prefix + self._format(", ", prefix) + ")"
+        return prefix + self._format(", ", prefix, quote=True) + ")"
 
     def __str__(self) -> str:
         if _kernels.is_lazy(self._log):
             return repr(self)
-        return self._format(" ", "")
+        return self._format(" ", "", quote=False)
 
-    def _format(self, separator: str, prefix: str) -> str:
+    def _repr_inline_(self, max_width: int) -> str:
+        """One line for xarray's summary of a DataArray holding this array."""
+        with np.printoptions(threshold=8, edgeitems=2, linewidth=10**9):
+            text = " ".join(self._format(" ", "", quote=False).split())
+        return text if len(text) <= max_width else text[: max(max_width - 3, 0)] + "..."
+
+    def _shown_indices(self) -> NDArray[np.intp]:
+        """Flat indices of the elements numpy prints (all of them unless it summarises)."""
+        if self.size <= np.get_printoptions()["threshold"]:
+            return np.arange(self.size)
+        shown: list[int] = []
+        index = np.arange(self.size).reshape(self.shape)
+        np.array2string(index, formatter={"int": lambda i: shown.append(int(i)) or "0"})  # type: ignore[func-returns-value]
+        return np.array(sorted(set(shown)), dtype=np.intp)
+
+    def _format(self, separator: str, prefix: str, quote: bool) -> str:
         if self.size == 0:
             return "[]" if self.ndim == 1 else f"[], shape={self.shape}"
+        shown = self._shown_indices()
+        logs = self._log.reshape(-1)[shown]
+        negative = None if self._neg is None else self._neg.reshape(-1)[shown]
         with np.errstate(invalid="ignore"):
             limit = 700.0 if self.dtype == np.float64 else 87.0  # exp stays normal in the dtype
-            in_float_range = bool(np.all((np.abs(self._log) < limit) | ~np.isfinite(self._log)))
+            in_float_range = bool(np.all((np.abs(logs) < limit) | ~np.isfinite(logs)))
         if in_float_range:
-            return np.array2string(self.to_numpy(), separator=separator, prefix=prefix)
-        # Beyond float range, format the elements that numpy shows (it
-        # summarises large arrays) from their logs, through their indices.
-        flat_log = self._log.reshape(-1)
-        flat_neg = None if self._neg is None else self._neg.reshape(-1)
-
-        def element(i: int) -> str:
-            log = float(flat_log[i])
-            return _text.format_spec(log, _sign_int(log, bool(flat_neg[i]) if flat_neg is not None else False), ".8g")
-
-        index = np.arange(self.size).reshape(self.shape)
-        # Two passes, as numpy aligns columns: format the shown elements, then pad them.
+            values = _values_in_dtype(logs, negative)
+            if shown.size == self.size:
+                full = values.reshape(self.shape)
+            else:  # numpy looks only at the elements it shows
+                full = np.zeros(self.shape, dtype=values.dtype)
+                full.reshape(-1)[shown] = values
+            return np.array2string(full, separator=separator, prefix=prefix)
+        # Beyond float range, format the elements that numpy shows from their
+        # logs, through their indices: two passes, as numpy aligns columns.
         texts: dict[int, str] = {}
-        np.array2string(index, formatter={"int": lambda i: texts.setdefault(int(i), element(int(i)))})
+        for position, i in enumerate(shown.tolist()):
+            log = float(logs[position])
+            text = _text.format_spec(log, _sign_int(log, bool(negative[position]) if negative is not None else False), ".8g")
+            texts[i] = repr(text) if quote else text
         width = max(map(len, texts.values()))
+        index = np.arange(self.size).reshape(self.shape)
         aligned = {"int": lambda i: texts[int(i)].rjust(width)}
         return np.array2string(index, separator=separator, prefix=prefix, formatter=aligned)  # type: ignore[arg-type]
 

@@ -1388,18 +1388,29 @@ def test_repr_in_float_range_is_numpys(dtype, shape):
 
 def test_repr_beyond_float_range():
     a = LogArray(["1e-5000", 0.25, "3e400"])
-    assert squash(repr(a)) == "LogArray([1e-5000, 0.25, 3e+400])"
+    assert squash(repr(a)) == "LogArray(['1e-5000', '0.25', '3e+400'])"
     assert squash(str(a)) == "[1e-5000 0.25 3e+400]"
     s = LogArray(["-1e-5000", 0, "3e400", np.nan, np.inf, -np.inf])
-    assert squash(repr(s)) == "LogArray([-1e-5000, 0, 3e+400, nan, inf, -inf])"
-    assert repr(LogArray("1e-5000")) == "LogArray(1e-5000)"
-    assert repr(LogArray("-1e-5000")) == "LogArray(-1e-5000)"
+    assert squash(repr(s)) == "LogArray(['-1e-5000', '0', '3e+400', 'nan', 'inf', '-inf'])"
+    assert repr(LogArray("1e-5000")) == "LogArray('1e-5000')"
+    assert repr(LogArray("-1e-5000")) == "LogArray('-1e-5000')"
     assert repr(LogArray([["1e-5000", 1], [2, "-1e400"]])) == (
-        "LogArray([[1e-5000,       1],\n"
-        "          [      2, -1e+400]])"
+        "LogArray([['1e-5000',       '1'],\n"
+        "          [      '2', '-1e+400']])"
     )
     # the logs kept show, rounded to 8 digits
-    assert squash(repr(LogArray(["1.234567891e-5000"]))) == "LogArray([1.2345679e-5000])"
+    assert squash(repr(LogArray(["1.234567891e-5000"]))) == "LogArray(['1.2345679e-5000'])"
+
+
+def test_repr_reads_back_beyond_float_range():
+    # Was [0., inf, 0.5]: bare 1e-5000 and 1e+5000 are Python floats 0.0 and inf.
+    for a in (LogArray(["1e-5000", "1e5000", 0.5]), LogArray([["-2.5e-400", 1], [3, "7e400"]]), LogArray("1e-5000")):
+        back = eval(repr(a), {"LogArray": LogArray})
+        assert back.shape == a.shape and back.signed == a.signed
+        # 8 significant digits: relative error 5e-8 at most, plus the logs' own ulps
+        assert np.all(np.abs(back.log - a.log) <= 5e-8 + 4 * np.spacing(np.abs(a.log)))
+    a = LogArray([0.1, 0.25, 3.0])
+    assert np.array_equal(eval(repr(a), {"LogArray": LogArray}).log, a.log)
 
 
 def test_repr_beyond_float_range_summarised_and_aligned():
