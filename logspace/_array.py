@@ -476,6 +476,22 @@ def sign(x: Any) -> NDArray[Any]:
     return _sign_of(*_raw(x))
 
 
+def log10(x: Any) -> NDArray[Any]:
+    """Base-10 logs as an ndarray, each rounded once as ``LogFloat.log10`` rounds it."""
+    return _log_to_base(x, "10")
+
+
+def log2(x: Any) -> NDArray[Any]:
+    """Base-2 logs as an ndarray, each rounded once as ``LogFloat.log2`` rounds it."""
+    return _log_to_base(x, "2")
+
+
+def _log_to_base(x: Any, base: str) -> NDArray[Any]:
+    natural = log(x)
+    out = _kernels.elementwise(functools.partial(_conversions.log_in_base, base=base), natural)
+    return out.astype(_kernels.asarray(natural).dtype, copy=False)
+
+
 def log(x: Any) -> NDArray[Any]:
     """The natural logs: the stored logs; nan (numpy's warning) where negative."""
     lg, neg = _raw(x)
@@ -494,12 +510,16 @@ def log(x: Any) -> NDArray[Any]:
 # ---------------------------------------------------------------------------
 
 
-class _DaskArrayAttribute:
+class _DaskArrayAttribute(property):
     """A class attribute that is ``dask.array.Array``'s attribute of the same name.
 
     Looked up only by dask (so dask is imported by then): defining it does
-    not import dask.
+    not import dask. A property to ``help()`` and ``inspect``, so that they
+    show this docstring, not the documentation of dask's function.
     """
+
+    def __init__(self, doc: str) -> None:
+        super().__init__(doc=doc)
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -540,7 +560,7 @@ class LogArray:
     LogFloat('1e-5000')
     >>> a = LogArray(['1e-5000', 0.25, '3e400'])
     >>> a
-    LogArray([1e-5000, 0.25, 3e+400])
+    LogArray(['1e-5000',    '0.25',  '3e+400'])
     >>> a.sum()
     LogFloat('3e+400')
     """
@@ -642,7 +662,7 @@ class LogArray:
         Anything else is an error, and so are boolean logs.
 
         >>> LogArray.from_log([-11512.925464970229, 0.0])
-        LogArray([1e-5000,       1])
+        LogArray(['1e-5000',       '1'])
 
         ``log`` (and ``sign``) may be dask arrays: the LogArray is then lazy
         (see docs/dask.md).
@@ -696,7 +716,7 @@ class LogArray:
         """Array filled with one value (a number, LogFloat or decimal string).
 
         >>> LogArray.full(2, '1e-5000')
-        LogArray([1e-5000, 1e-5000])
+        LogArray(['1e-5000', '1e-5000'])
         """
         value = fill_value if isinstance(fill_value, LogFloat) else LogFloat(fill_value)
         dt = _check_dtype(dtype)
@@ -714,6 +734,42 @@ class LogArray:
     def log(self) -> NDArray[Any]:
         """The stored natural logs of the magnitudes (no copy)."""
         return self._log
+
+    def log10(self) -> NDArray[Any]:
+        """Base-10 logs of the values, as ``np.log10(a)`` (nan, with numpy's warning, where negative).
+
+        Each is ``log / ln 10`` rounded once, as :meth:`LogFloat.log10`.
+
+        Returns
+        -------
+        ndarray
+            In the dtype of the stored logs.
+
+        Examples
+        --------
+        >>> LogArray([100.0, 0.001]).log10()
+        array([ 2., -3.])
+        >>> float(LogArray(['1e-5000']).log10()[0])
+        -5000.0
+        """
+        return log10(self)
+
+    def log2(self) -> NDArray[Any]:
+        """Base-2 logs of the values, as ``np.log2(a)`` (nan, with numpy's warning, where negative).
+
+        Each is ``log / ln 2`` rounded once, as :meth:`LogFloat.log2`.
+
+        Returns
+        -------
+        ndarray
+            In the dtype of the stored logs.
+
+        Examples
+        --------
+        >>> LogArray([0.125, 1024.0]).log2()
+        array([-3., 10.])
+        """
+        return log2(self)
 
     def __logspace_log_sign__(self) -> tuple[NDArray[Any], NDArray[Any] | None]:
         """(logs, signs or None): how the kernels read a LogArray (``logsumexp(a)``)."""
@@ -1023,8 +1079,8 @@ class LogArray:
 
     # Those of dask arrays themselves, so that dask optimizes and schedules a
     # LogArray together with the dask arrays it is computed with.
-    __dask_optimize__ = _DaskArrayAttribute()
-    __dask_scheduler__ = _DaskArrayAttribute()
+    __dask_optimize__ = _DaskArrayAttribute("dask.array's graph optimisation, used by dask for a lazy LogArray.")
+    __dask_scheduler__ = _DaskArrayAttribute("dask.array's default scheduler, used by dask for a lazy LogArray.")
 
     # -- indexing ------------------------------------------------------------
 

@@ -306,6 +306,8 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.signbit: _signbit,
     np.copysign: _copysign,
     np.log: _array.log,
+    np.log10: _array.log10,
+    np.log2: _array.log2,
     np.equal: _array.equal,
     np.not_equal: _array.not_equal,
     np.less: _array.less,
