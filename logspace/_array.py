@@ -961,7 +961,11 @@ class LogArray:
             return np.arange(self.size)
         shown: list[int] = []
         index = np.arange(self.size).reshape(self.shape)
-        np.array2string(index, formatter={"int": lambda i: shown.append(int(i)) or "0"})  # type: ignore[func-returns-value]
+        def record(i: Any) -> str:
+            shown.append(int(i))
+            return "0"
+
+        np.array2string(index, formatter={"int": record})
         return np.array(sorted(set(shown)), dtype=np.intp)
 
     def _format(self, separator: str, prefix: str, quote: bool) -> str:
@@ -986,7 +990,8 @@ class LogArray:
         texts: dict[int, str] = {}
         for position, i in enumerate(shown.tolist()):
             log = float(logs[position])
-            text = _text.format_spec(log, _sign_int(log, bool(negative[position]) if negative is not None else False), ".8g")
+            is_negative = bool(negative[position]) if negative is not None else False
+            text = _text.format_spec(log, _sign_int(log, is_negative), ".8g")
             texts[i] = repr(text) if quote else text
         width = max(map(len, texts.values()))
         index = np.arange(self.size).reshape(self.shape)

@@ -187,7 +187,7 @@ def log_and_sign(x: Any) -> tuple[Any, Any]:
     method = getattr(type(x), "__logspace_log_sign__", None)
     if method is None:
         return x, None
-    return method(x)  # type: ignore[no-any-return]
+    return method(x)
 
 
 def _as_logs(x: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
