@@ -803,6 +803,16 @@ class LogArray:
         return self._log.dtype
 
     @property
+    def real(self) -> LogArray:
+        """The array itself: its numbers are real (as ``ndarray.real`` of a real array)."""
+        return self
+
+    @property
+    def imag(self) -> LogArray:
+        """Zeros of the same shape and dtype: the numbers are real."""
+        return LogArray.zeros(self.shape, dtype=self.dtype)
+
+    @property
     def T(self) -> LogArray:
         return self.transpose()
 

@@ -375,7 +375,8 @@ def to_linear(
         if underflow == "raise":
             raise FloatingPointError(f"{what} and would become 0.0; use a.log for the logs")
         warnings.warn(
-            f"{what} and become 0.0; use a.log for the logs, or a.to_numpy(underflow='zero') "
+            f"{what} and {'becomes' if count == 1 else 'become'} 0.0; use a.log for the logs, "
+            "or a.to_numpy(underflow='zero') "
             "to get the zeros without this warning",
             UnderflowWarning,
             stacklevel=stacklevel + 1,

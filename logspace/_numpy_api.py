@@ -1612,12 +1612,22 @@ def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: An
 # ---------------------------------------------------------------------------
 
 
+def _result_type(*arrays_and_dtypes: Any) -> np.dtype[Any]:
+    """numpy's promotion with each LogArray standing for the dtype of its logs.
+
+    What duck-array libraries (xarray) ask before combining arrays: a
+    LogArray combined with a number or array keeps float32 or float64 logs.
+    """
+    return np.result_type(*(a.dtype if isinstance(a, LogArray) else a for a in arrays_and_dtypes))
+
+
 def _available(*pairs: tuple[Any, str]) -> list[Any]:
     """The functions ``module.name`` that this numpy has (names come and go)."""
     return [getattr(module, name) for module, name in pairs if hasattr(module, name)]
 
 
 FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
+    np.result_type: _result_type,
     # reductions
     np.sum: _sum_like("sum"),
     np.prod: _sum_like("prod"),
@@ -1844,7 +1854,7 @@ _REFUSED_NAMES: dict[str, tuple[Any, list[str]]] = {
     _DTYPES: (
         np,
         (
-            "can_cast result_type min_scalar_type common_type packbits unpackbits busday_count "
+            "can_cast min_scalar_type common_type packbits unpackbits busday_count "
             "busday_offset is_busday datetime_as_string"
         ).split(),
     ),
