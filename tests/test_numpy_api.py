@@ -409,6 +409,8 @@ case(np.isneginf, lambda A: np.isneginf(A.m / A.m[0, 0] * np.array([np.inf, 1, 1
 
 # real numbers
 case(np.real, lambda A: np.real(A.m))
+# dtype promotion (as xarray asks it): a LogArray stands for the dtype of its logs
+case(np.result_type, lambda A: str(np.result_type(A.m, 0.5)), lambda A: str(np.result_type(A.m, np.float32(2.0))))
 case(np.imag, lambda A: np.imag(A.m))
 case(np.real_if_close, lambda A: np.real_if_close(A.m))
 case(np.isreal, lambda A: np.isreal(A.m))
