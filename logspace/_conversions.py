@@ -231,6 +231,27 @@ def _shortest_near(log: float, y: float) -> float:
     return float(format(y, f".{_DIGITS - 1}e"))
 
 
+def _shortest_decimals(logs: NDArray[np.float64], ys: NDArray[np.float64]) -> NDArray[np.float64]:
+    """:func:`_shortest_near` for arrays: one pass of formatting per digit count, logs taken together."""
+
+    def decimals(values: NDArray[np.float64], digits: int) -> NDArray[np.float64]:
+        return np.array([float(format(v, f".{digits - 1}e")) for v in values.tolist()], dtype=np.float64)
+
+    out = ys.copy()
+    longest = decimals(ys, _DIGITS)
+    open_ = log_abs(longest) == logs  # these take a decimal; which one is the shortest?
+    for digits in range(1, _DIGITS):
+        if not open_.any():
+            break
+        where = np.flatnonzero(open_)
+        candidates = decimals(ys[where], digits)
+        hit = log_abs(candidates) == logs[where]
+        out[where[hit]] = candidates[hit]
+        open_[where[hit]] = False
+    out[open_] = longest[open_]
+    return out
+
+
 def _log_of_decimal(y: float, digits: int) -> float:
     """cr_log of the float of ``y`` rounded to ``digits`` significant decimal digits (nan if that is 0 or inf)."""
     d = float(format(y, f".{digits - 1}e"))
@@ -280,14 +301,14 @@ def float_of_log(log: ArrayLike, negative: ArrayLike | None = None) -> NDArray[n
         scaled = np.where(scaled >= 10.0**_DIGITS, scaled / 10.0, scaled)
         scaled = np.where(scaled < 10.0 ** (_DIGITS - 1), scaled * 10.0, scaled)
         distance = np.abs(scaled - np.rint(scaled)) / scaled
-        # A decimal d with cr_log(d) == log lies within spacing(log) of log
-        # (relative to y) plus the roundings of y, d and this estimate.
-        reach = 1.01 * np.spacing(np.abs(flat_log)) + 6 * _EPS
+        # cr_log(d) == log needs |ln d - log| <= half an ulp of log; y is
+        # within half its own ulp of e**log, the float of d within half an
+        # ulp of d, and this estimate of the distance within about 2 eps.
+        reach = 0.505 * np.spacing(np.abs(flat_log)) + 0.5 * np.spacing(y) / np.where(normal, y, 1.0) + 4 * _EPS
         candidate = normal & (distance <= reach)
         candidate |= (y > 0) & (y < _TINY)  # subnormal: decided one at a time
     if candidate.any():
-        for index in zip(*np.nonzero(candidate), strict=True):
-            y[index] = _shortest_near(float(flat_log[index]), float(y[index]))
+        y[candidate] = _shortest_decimals(flat_log[candidate], y[candidate])
     if negative is not None:
         y = np.where(np.atleast_1d(np.broadcast_to(negative, logs.shape)), -y, y)
     return y.reshape(logs.shape)
