@@ -212,9 +212,12 @@ def divide(x: Any, y: Any) -> LogArray:
 def _check_broadcast(la: Any, lb: Any) -> None:
     """numpy's broadcasting error (as ``*`` gives it) for operands that do not broadcast."""
     shape_a, shape_b = np.shape(la), np.shape(lb)
-    if shape_a != shape_b:
-        # Zero-stride views: numpy's own message, no memory.
-        np.add(np.broadcast_to(np.False_, shape_a), np.broadcast_to(np.False_, shape_b))
+    if shape_a != shape_b and shape_a and shape_b:
+        try:
+            np.broadcast_shapes(shape_a, shape_b)
+        except ValueError:
+            # numpy's own message, from zero-stride views (no memory: they do not broadcast)
+            np.add(np.broadcast_to(np.False_, shape_a), np.broadcast_to(np.False_, shape_b))
 
 
 def add(x: Any, y: Any) -> LogArray:

@@ -44,11 +44,13 @@ def reference_float_of_log(log: float) -> float:
     return next(decimal(p) for p in range(1, 13) if reads_back(decimal(p)))
 
 
+_MP = mpmath.MPContext()  # a private context: mpmath's global one is left alone
+_MP.prec = 200
+
+
 def mp_log(x: float) -> float:
-    """Correctly rounded log|x| by mpmath at 200 bits (a private context)."""
-    ctx = mpmath.MPContext()
-    ctx.prec = 200
-    return float(ctx.log(abs(ctx.mpf(x))))
+    """Correctly rounded log|x| by mpmath at 200 bits."""
+    return float(_MP.log(abs(_MP.mpf(x))))
 
 
 def spread_floats(n: int, seed: int = 0) -> np.ndarray:
