@@ -55,6 +55,9 @@ _INT_IN_FLOAT = 2**53
 # float_of_log's decimal candidates have this many significant digits at most.
 _DIGITS = 12
 _TINY = float(np.finfo(np.float64).tiny)
+# Arrays up to this size go element by element through the scalar routines:
+# cheaper than the dozen whole-array passes of the vector paths.
+_SMALL = 16
 _EPS = float(np.finfo(np.float64).eps)
 # The long double log and exp are within an ulp on glibc (the worst measured
 # here: 0.86 of their ulps over 3000 uniform values); they are trusted to
@@ -120,6 +123,10 @@ def log_abs(values: ArrayLike) -> NDArray[np.float64]:
         # log 1 = 0 and log 0 = -inf: nothing to round.
         return np.where(arr, 0.0, -np.inf)
     flat = np.atleast_1d(arr)
+    if flat.size <= _SMALL:
+        exact_int = kind in "iu" and flat.dtype.itemsize == 8
+        logs = [_log_abs_scalar(v, exact_int) for v in flat.reshape(-1).tolist()]
+        return np.array(logs, dtype=np.float64).reshape(arr.shape)
     if _LD_USABLE:
         # A long double holds every float64, float32, float16 and 64-bit integer exactly.
         magnitude = np.abs(flat.astype(_LD))
@@ -148,6 +155,18 @@ def log_abs(values: ArrayLike) -> NDArray[np.float64]:
     return out.reshape(arr.shape)
 
 
+def _log_abs_scalar(v: float | int, exact_int: bool) -> float:
+    """One element of :func:`log_abs` (a Python float, or int of a 64-bit int array)."""
+    if exact_int and not -_INT_IN_FLOAT <= v <= _INT_IN_FLOAT:
+        return _text.log_of_int(int(v))[0]
+    v = abs(float(v))
+    if v == 0.0:
+        return -math.inf
+    if v == math.inf or v != v:
+        return v
+    return log_cr(v)
+
+
 def exp_rounded(log: ArrayLike) -> NDArray[np.float64]:
     """Correctly rounded ``e**log`` of every element, subnormals included.
 
@@ -170,6 +189,8 @@ def exp_rounded(log: ArrayLike) -> NDArray[np.float64]:
     """
     arr = np.asarray(log, dtype=np.float64)
     flat = np.atleast_1d(arr)
+    if flat.size <= _SMALL:
+        return np.array([_exp_or_inf(x) for x in flat.reshape(-1).tolist()], dtype=np.float64).reshape(arr.shape)
     if _LD_USABLE:
         with np.errstate(over="ignore", under="ignore"):
             estimate = np.exp(flat.astype(_LD))
@@ -288,6 +309,11 @@ def float_of_log(log: ArrayLike, negative: ArrayLike | None = None) -> NDArray[n
     array([ 3.0e+000, -1.0e-300,  2.5e-012])
     """
     logs = np.asarray(log, dtype=np.float64)
+    if logs.size <= _SMALL:
+        y = np.array([float_of_log_scalar(x) for x in logs.reshape(-1).tolist()], dtype=np.float64)
+        if negative is not None:
+            y = np.where(np.broadcast_to(negative, logs.shape).reshape(-1), -y, y)
+        return y.reshape(logs.shape)
     y = np.atleast_1d(exp_rounded(logs))
     flat_log = np.atleast_1d(logs)
     with np.errstate(all="ignore"):
