@@ -13,13 +13,20 @@ this division divide by zero?) go through helpers of
 :mod:`logspace._kernels` that answer conservatively, without computing, for
 a lazy array.
 
-The one rule for mixing (shared with ``LogFloat``): a plain number or an
-ndarray is taken at its linear value, turned into logs, and then combined in
-log space; a LogFloat is a 0-d operand with its exact stored log; any
-combination with a LogArray gives a LogArray. Python numbers and LogFloats are
-weak like Python floats in numpy: they do not change the array's dtype.
-Domain errors follow numpy (nan or inf, signalled through ``np.errstate``);
-``LogFloat`` follows :mod:`math` instead.
+The one rule for mixing (shared with ``LogFloat``): a plain number v stands
+for ``LogFloat(v)``, its correctly rounded log and its sign; an ndarray is
+taken at its exact values, each turned into its correctly rounded log
+(:mod:`logspace._conversions`), so ``LogArray([v])[0]`` is ``LogFloat(v)``;
+a LogFloat is a 0-d operand with its stored log. Comparisons are made on
+float64 logs whatever the dtype, so ``a > v`` agrees with ``a[i] > v``.
+Result dtypes follow NEP 50: Python numbers, Fractions, Decimals and
+LogFloats are weak, numpy scalars and arrays strong (a float32 ndarray keeps
+a float32 LogArray float32; a float64 one makes it float64). Domain errors
+follow numpy (nan or inf, signalled through ``np.errstate``); ``LogFloat``
+follows :mod:`math` instead. Conversions back to floats (``to_numpy``,
+``np.asarray``) give elementwise ``float(a[i])``, raise OverflowError
+rather than give inf, and warn (:class:`logspace.UnderflowWarning`) where a
+nonzero value becomes 0.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import math
 import numbers
 import operator
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -114,7 +122,7 @@ def _raw(x: Any) -> Raw:
         if arr.dtype.kind == "c":
             raise TypeError("LogArray holds real numbers; got complex values")
         return _logs_of_values(arr)
-    if isinstance(x, numbers.Real) and not isinstance(x, complex):
+    if isinstance(x, (numbers.Real, Decimal)):
         as_float = LogFloat(x)  # its correctly rounded log, as LogFloat(x) == x
         return as_float._log, (True if as_float._sign < 0 else None)
     if _kernels.is_lazy(x):  # a dask array of linear values

@@ -1823,3 +1823,15 @@ def test_printing_a_million_elements_converts_only_the_shown_ones():
     finally:
         mp.undo()
     assert "..." in text and max(calls) <= 10
+
+
+def test_decimal_and_fraction_operands():
+    # LogArray * Decimal was a TypeError though the docs list Decimal.
+    from decimal import Decimal
+    from fractions import Fraction
+
+    a = LogArray([2.0, 4.0], dtype=np.float32)
+    for v in (Decimal("0.5"), Fraction(1, 2)):
+        assert (a * v).to_numpy().tolist() == [1.0, 2.0] and (a * v).dtype == np.float32  # weak, as Python numbers
+        assert (v * a).to_numpy().tolist() == [1.0, 2.0]
+    assert (LogArray([1.0]) * Decimal("1e-5000"))[0] == LogFloat("1e-5000")
