@@ -16,6 +16,7 @@ The package is layered; this module only re-exports:
 from typing import Any
 
 from logspace._array import LogArray
+from logspace._conversions import UnderflowWarning
 from logspace._kernels import (
     log1mexp,
     log1pexp,
@@ -40,6 +41,7 @@ __all__ = [
     "__version__",
     "LogArray",
     "LogFloat",
+    "UnderflowWarning",
     "fsum",
     "isclose",
     "log1mexp",

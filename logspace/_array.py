@@ -13,36 +13,42 @@ this division divide by zero?) go through helpers of
 :mod:`logspace._kernels` that answer conservatively, without computing, for
 a lazy array.
 
-The one rule for mixing (shared with ``LogFloat``): a plain number or an
-ndarray is taken at its linear value, turned into logs, and then combined in
-log space; a LogFloat is a 0-d operand with its exact stored log; any
-combination with a LogArray gives a LogArray. Python numbers and LogFloats are
-weak like Python floats in numpy: they do not change the array's dtype.
-Domain errors follow numpy (nan or inf, signalled through ``np.errstate``);
-``LogFloat`` follows :mod:`math` instead.
+The one rule for mixing (shared with ``LogFloat``): a plain number v stands
+for ``LogFloat(v)``, its correctly rounded log and its sign; an ndarray is
+taken at its exact values, each turned into its correctly rounded log
+(:mod:`logspace._conversions`), so ``LogArray([v])[0]`` is ``LogFloat(v)``;
+a LogFloat is a 0-d operand with its stored log. Comparisons are made on
+float64 logs whatever the dtype, so ``a > v`` agrees with ``a[i] > v``.
+Result dtypes follow NEP 50: Python numbers, Fractions, Decimals and
+LogFloats are weak, numpy scalars and arrays strong (a float32 ndarray keeps
+a float32 LogArray float32; a float64 one makes it float64). Domain errors
+follow numpy (nan or inf, signalled through ``np.errstate``); ``LogFloat``
+follows :mod:`math` instead. Conversions back to floats (``to_numpy``,
+``np.asarray``) give elementwise ``float(a[i])``, raise OverflowError
+rather than give inf, and warn (:class:`logspace.UnderflowWarning`) where a
+nonzero value becomes 0.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from logspace import _kernels, _text
+from logspace import _conversions, _kernels, _text
 from logspace._scalar import LogFloat
 
 __all__ = ["LogArray"]
 
 _LOG_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-# Python ints below this in magnitude convert to float exactly enough (as
-# numpy converts them); larger ones are parsed exactly, as LogFloat does.
-_INT_IN_FLOAT = 2**53
 
 # (log, neg): the raw form of an operand. ``neg`` is None for an operand with
 # no negative values; a Python float log marks a weak scalar.
@@ -58,16 +64,13 @@ def _check_dtype(dtype: DTypeLike | None) -> np.dtype[Any] | None:
     return dt
 
 
-def _log_abs(values: Any) -> Any:
-    return np.log(np.abs(values))
-
-
 def _logs_of_values(values: NDArray[Any]) -> Raw:
-    """Logs and negativity of an int, bool or float array of linear values.
+    """Correctly rounded logs and negativity of an int, bool or float array of linear values.
 
-    The result is signed when some value is negative; for a lazy (dask)
-    array that cannot be known without computing, so it is signed unless
-    its dtype has no negative numbers.
+    Every value is taken exactly (float32, float16 and int64 included). The
+    result is signed when some value is negative; for a lazy (dask) array
+    that cannot be known without computing, so it is signed unless its
+    dtype has no negative numbers.
     """
     kind = values.dtype.kind
     if kind not in "biuf":
@@ -75,9 +78,9 @@ def _logs_of_values(values: NDArray[Any]) -> Raw:
             f"LogArray: cannot take linear values of dtype {values.dtype}; expected real numbers, "
             "LogFloats or decimal strings"
         )
-    if kind != "f" or values.dtype == np.float16:
+    if values.dtype.itemsize > 8 and kind == "f":  # long double: its values as float64, as np.float64(x)
         values = values.astype(np.float64)
-    log = _kernels.elementwise(_log_abs, values, divide="ignore")
+    log = _kernels.elementwise(_conversions.log_abs, values)
     if kind in "bu":
         return log, None
     neg = np.signbit(values) & (values != 0)
@@ -86,47 +89,82 @@ def _logs_of_values(values: NDArray[Any]) -> Raw:
 
 def _logs_of_objects(values: NDArray[Any]) -> Raw:
     """Element by element, as LogFloat parses: big ints, strings, LogFloats."""
-    flat = [item if isinstance(item, LogFloat) else LogFloat(item) for item in values.reshape(-1)]
+    try:
+        flat = [item if isinstance(item, LogFloat) else LogFloat(item) for item in values.reshape(-1)]
+    except TypeError:
+        bad = next(item for item in values.reshape(-1) if not isinstance(item, (LogFloat, str, numbers.Real)))
+        raise TypeError(
+            "LogArray() takes real numbers, decimal strings, LogFloats or arrays of them, "
+            f"not {type(bad).__name__!r}"
+        ) from None
     log = np.array([item._log for item in flat], dtype=np.float64).reshape(values.shape)
     neg = np.array([item._sign < 0 for item in flat], dtype=bool).reshape(values.shape)
     return log, (neg if neg.any() else None)
 
 
 def _raw(x: Any) -> Raw:
-    """The (log, neg) form of any operand; TypeError for what cannot mix."""
+    """The (log, neg) form of any operand; TypeError for what cannot mix.
+
+    A Python number or LogFloat gives a Python float log (weak, see
+    :func:`_result_dtype`); an ndarray, numpy scalar or list gives its
+    correctly rounded logs as a float64 array, whatever its dtype.
+    """
     if isinstance(x, LogArray):
         return x._log, x._neg
     if isinstance(x, LogFloat):
         return x._log, (True if x._sign < 0 else None)
-    if type(x) is float or type(x) is bool or (type(x) is int and -_INT_IN_FLOAT < x < _INT_IN_FLOAT):
-        # The log numpy takes of an array element, so that LogArray([x]) == x.
-        with np.errstate(divide="ignore"):
-            return float(np.log(abs(float(x)))), (True if x < 0 else None)
-    if isinstance(x, (np.ndarray, np.generic, bool, list, tuple)):
+    if isinstance(x, (np.ndarray, np.generic, list, tuple)):
+        if isinstance(x, np.ma.MaskedArray):
+            raise TypeError(_MASKED_MESSAGE)
         arr = np.asarray(x)
         if arr.dtype.kind in "OUS":
             return _logs_of_objects(arr)
+        if arr.dtype.kind == "c":
+            raise TypeError("LogArray holds real numbers; got complex values")
         return _logs_of_values(arr)
-    if isinstance(x, numbers.Real):
-        as_float = LogFloat(x)
+    if isinstance(x, (numbers.Real, Decimal)):
+        as_float = LogFloat(x)  # its correctly rounded log, as LogFloat(x) == x
         return as_float._log, (True if as_float._sign < 0 else None)
     if _kernels.is_lazy(x):  # a dask array of linear values
         return _logs_of_values(x)
     raise TypeError(f"cannot combine a LogArray with {type(x).__name__!r}")
 
 
-def _is_weak(log: Any) -> bool:
-    # Python floats only: a numpy scalar's log is a np.float64, which is strong.
-    return type(log) is float
+_MASKED_MESSAGE = (
+    "LogArray does not take masked arrays: the mask would be lost. Fill the masked entries first, "
+    "e.g. LogArray(m.filled(0.0)), or keep the mask beside the LogArray"
+)
 
 
-def _result_dtype(*logs: Any) -> np.dtype[Any]:
-    strong = [lg.dtype for lg in logs if not _is_weak(lg)]
+def _operand_dtype(x: Any) -> np.dtype[Any] | None:
+    """The dtype an operand brings to a result, by NEP 50; None for a weak one.
+
+    Python numbers, Fractions, Decimals and LogFloats are weak. A LogArray
+    brings its dtype; an ndarray, numpy scalar or list brings the float type
+    numpy would promote its values to (bool, int8 and uint8 to float16, int16
+    to float32, wider ints to float64), since its values are taken exactly.
+    """
+    if isinstance(x, LogArray):
+        return x._log.dtype
+    if isinstance(x, (LogFloat, numbers.Number)) and not isinstance(x, np.generic):  # np.float64 is a float
+        return None
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        dtype = np.asarray(x).dtype
+    if dtype.kind not in "biuf":
+        return np.dtype(np.float64)  # strings, objects: parsed as LogArray(values) parses them
+    promoted = np.result_type(dtype, np.float16)
+    return promoted if promoted.itemsize <= 8 else np.dtype(np.float64)
+
+
+def _result_dtype(*operands: Any) -> np.dtype[Any]:
+    """The dtype of the logs of a result: float32 or float64, numpy's promotion of the operands."""
+    strong = [dt for dt in map(_operand_dtype, operands) if dt is not None]
     if not strong:
         return np.dtype(np.float64)
-    if all(dt == strong[0] for dt in strong):
-        return strong[0]
-    return np.result_type(*strong)
+    first = strong[0]
+    dtype = first if all(dt == first for dt in strong) else np.result_type(*strong)
+    return dtype if dtype in _LOG_DTYPES else (np.dtype(np.float32) if dtype.itemsize < 4 else np.dtype(np.float64))
 
 
 def _wrap(log: Any, neg: Any, dtype: np.dtype[Any]) -> LogArray:
@@ -167,7 +205,7 @@ def multiply(x: Any, y: Any) -> LogArray:
         if x._log.dtype == y._log.dtype:  # the hot path of model code: no conversions
             return LogArray._from_parts(np.add(x._log, y._log), None)
     (la, na), (lb, nb) = _raw(x), _raw(y)
-    return _wrap(np.add(la, lb), _xor_neg(na, nb), _result_dtype(la, lb))
+    return _wrap(np.add(la, lb), _xor_neg(na, nb), _result_dtype(x, y))
 
 
 def divide(x: Any, y: Any) -> LogArray:
@@ -176,12 +214,24 @@ def divide(x: Any, y: Any) -> LogArray:
     # As numpy: x / 0 warns for finite x (inf / 0 is quiet); not lazily.
     if _kernels.any_true((_kernels.asarray(lb) == -np.inf) & np.isfinite(la), if_lazy=False):
         _kernels._signal("divide", "divide")
-    return _wrap(log, _xor_neg(na, nb), _result_dtype(la, lb))
+    return _wrap(log, _xor_neg(na, nb), _result_dtype(x, y))
+
+
+def _check_broadcast(la: Any, lb: Any) -> None:
+    """numpy's broadcasting error (as ``*`` gives it) for operands that do not broadcast."""
+    shape_a, shape_b = np.shape(la), np.shape(lb)
+    if shape_a != shape_b and shape_a and shape_b:
+        try:
+            np.broadcast_shapes(shape_a, shape_b)
+        except ValueError:
+            # numpy's own message, from zero-stride views (no memory: they do not broadcast)
+            np.add(np.broadcast_to(np.False_, shape_a), np.broadcast_to(np.False_, shape_b))
 
 
 def add(x: Any, y: Any) -> LogArray:
     (la, na), (lb, nb) = _raw(x), _raw(y)
-    dtype = _result_dtype(la, lb)
+    _check_broadcast(la, lb)
+    dtype = _result_dtype(x, y)
     if na is None and nb is None:
         return _wrap(_kernels.logaddexp(la, lb), None, dtype)
     log, neg = _kernels.logaddexp_signed(la, _false_if_none(na), lb, _false_if_none(nb))
@@ -197,7 +247,8 @@ def subtract(x: Any, y: Any) -> LogArray:
     signed: whether some y > x is not known until it is computed.
     """
     (la, na), (lb, nb) = _raw(x), _raw(y)
-    dtype = _result_dtype(la, lb)
+    _check_broadcast(la, lb)
+    dtype = _result_dtype(x, y)
     if na is None and nb is None and not _kernels.any_true(np.less(la, lb), if_lazy=True):
         return _wrap(_kernels.logsubexp(la, lb), None, dtype)
     log, neg = _kernels.logaddexp_signed(la, _false_if_none(na), lb, np.logical_not(_false_if_none(nb)))
@@ -210,17 +261,17 @@ def _false_if_none(neg: Any) -> Any:
 
 def negative(x: Any) -> LogArray:
     log, neg = _raw(x)
-    return _wrap(log, np.logical_not(_false_if_none(neg)), _result_dtype(log))
+    return _wrap(log, np.logical_not(_false_if_none(neg)), _result_dtype(x))
 
 
 def positive(x: Any) -> LogArray:
     log, neg = _raw(x)
-    return _wrap(_kernels.copy(log), None if neg is None else _kernels.copy(neg), _result_dtype(log))
+    return _wrap(_kernels.copy(log), None if neg is None else _kernels.copy(neg), _result_dtype(x))
 
 
 def absolute(x: Any) -> LogArray:
     log, _ = _raw(x)
-    return _wrap(_kernels.copy(log), None, _result_dtype(log))
+    return _wrap(_kernels.copy(log), None, _result_dtype(x))
 
 
 def power(x: Any, y: Any) -> LogArray:
@@ -235,7 +286,7 @@ def power(x: Any, y: Any) -> LogArray:
     if _kernels.any_true((_kernels.asarray(log) == -np.inf) & (exponent < 0), if_lazy=False):
         _kernels._signal("divide", "power")
     strong = isinstance(y, LogArray | np.ndarray) or _kernels.is_lazy(y)
-    dtype = _result_dtype(log, out if strong else 1.0)
+    dtype = _result_dtype(x, y if strong else 1.0)
     if neg is None:
         return _wrap(out, None, dtype)
     odd = _kernels.elementwise(_is_odd, exponent, invalid="ignore")
@@ -271,7 +322,7 @@ def rpower(x: Any, y: Any) -> LogArray:
 
 def square(x: Any) -> LogArray:
     log, _ = _raw(x)
-    return _wrap(np.multiply(log, 2), None, _result_dtype(log))
+    return _wrap(np.multiply(log, 2), None, _result_dtype(x))
 
 
 def sqrt(x: Any) -> LogArray:
@@ -283,7 +334,7 @@ def sqrt(x: Any) -> LogArray:
             out = np.where(bad, np.nan, out)
             if _kernels.any_true(bad, if_lazy=False):
                 _kernels._signal("invalid", "sqrt")
-    return _wrap(out, None, _result_dtype(log))
+    return _wrap(out, None, _result_dtype(x))
 
 
 def reciprocal(x: Any) -> LogArray:
@@ -291,9 +342,10 @@ def reciprocal(x: Any) -> LogArray:
 
 
 def _linear(x: Any) -> Any:
-    """Linear values of an exponent or base: LogArray/LogFloat to floats."""
+    """Linear values of an exponent or base: LogArray/LogFloat to floats (inf and 0 beyond range)."""
     if isinstance(x, LogArray):
-        return x.to_numpy()
+        parts = (x._log,) if x._neg is None else (x._log, x._neg)
+        return _kernels.elementwise(_values_in_dtype, *parts, over="ignore", under="ignore")
     if isinstance(x, LogFloat):
         return float(x)
     if isinstance(x, complex) or np.iscomplexobj(x):
@@ -301,11 +353,18 @@ def _linear(x: Any) -> Any:
     return _kernels.asarray(x) if not isinstance(x, (int, float)) else x
 
 
+def _values_in_dtype(log: Any, negative: Any = None) -> Any:
+    """``float_of_log`` in the dtype of the logs (float32 values for float32 logs)."""
+    return _conversions.float_of_log(log, negative).astype(log.dtype, copy=False)
+
+
 def _compare(op: Any, x: Any, y: Any) -> NDArray[np.bool_]:
-    """Exact comparison of values: by sign, then by log (reversed if negative)."""
+    """Comparison of values: by sign, then by log (reversed if negative); a plain number is LogFloat(v)."""
     (la, na), (lb, nb) = _raw(x), _raw(y)
+    # On float64 logs whatever the dtype, as a[i] (a float64 LogFloat) compares.
+    la, lb = _kernels.asarray(la, np.float64), _kernels.asarray(lb, np.float64)
     if na is None and nb is None:
-        return op(_kernels.asarray(la), _kernels.asarray(lb))
+        return op(la, lb)
     sa, sb = _sign_of(la, na), _sign_of(lb, nb)
     with np.errstate(invalid="ignore"):
         key_a = np.where(sa < 0, -_kernels.asarray(la), np.where(sa == 0, 0.0, la))
@@ -355,11 +414,34 @@ def _select(x: Any, y: Any, keep_first: Any) -> LogArray:
     neg = None
     if na is not None or nb is not None:
         neg = np.where(first, _false_if_none(na), _false_if_none(nb))
-    return _wrap(log, neg, _result_dtype(la, lb))
+    return _wrap(log, neg, _result_dtype(x, y))
+
+
+def _check_matmul_shapes(x: Any, y: Any) -> None:
+    """The error for operands ``@`` cannot take, naming the shapes the user gave."""
+    shape_a, shape_b = np.shape(x), np.shape(y)
+    if not shape_a or not shape_b:
+        raise ValueError(f"matmul: a 0-d operand has no dimension to multiply over (shapes {shape_a} and {shape_b})")
+    inner_a = shape_a[-1]
+    inner_b = shape_b[-2] if len(shape_b) >= 2 else shape_b[0]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: mismatch in its core dimension: a has {inner_a} columns but b has {inner_b} rows "
+            f"(shapes {shape_a} and {shape_b})"
+        )
+    try:
+        np.broadcast_shapes(shape_a[:-2], shape_b[:-2])
+    except ValueError:
+        raise ValueError(
+            f"matmul: the stacking dimensions do not broadcast (shapes {shape_a} and {shape_b})"
+        ) from None
 
 
 def matmul(x: Any, y: Any) -> LogArray:
     """Log-semiring matrix product; signed operands split into +/- parts."""
+    (la, na), (lb, nb) = _raw(x), _raw(y)
+    if not (type(x) is LogArray and type(y) is LogArray and x.ndim == y.ndim == 2 and x.shape[1] == y.shape[0]):
+        _check_matmul_shapes(la, lb)  # the logs have the shapes the user gave
     if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
         prepared_a = x._prepared_for_matmul("left") if x._log.ndim >= 2 else None
         prepared_b = y._prepared_for_matmul("right") if y._log.ndim >= 2 else None
@@ -367,9 +449,8 @@ def matmul(x: Any, y: Any) -> LogArray:
         if type(log) is np.ndarray:
             return LogArray._from_parts(log, None)
         # vector @ vector, a scalar as in numpy (a 0-d LogArray if lazy)
-        return _reduced(log, None, _result_dtype(x._log, y._log))
-    (la, na), (lb, nb) = _raw(x), _raw(y)
-    dtype = _result_dtype(la, lb)
+        return _reduced(log, None, _result_dtype(x, y))
+    dtype = _result_dtype(x, y)
     if na is None and nb is None:
         prepared_a = x._prepared_for_matmul("left") if type(x) is LogArray and x.ndim >= 2 else None
         prepared_b = y._prepared_for_matmul("right") if type(y) is LogArray and y.ndim >= 2 else None
@@ -406,6 +487,22 @@ def sign(x: Any) -> NDArray[Any]:
     return _sign_of(*_raw(x))
 
 
+def log10(x: Any) -> NDArray[Any]:
+    """Base-10 logs as an ndarray, each rounded once as ``LogFloat.log10`` rounds it."""
+    return _log_to_base(x, "10")
+
+
+def log2(x: Any) -> NDArray[Any]:
+    """Base-2 logs as an ndarray, each rounded once as ``LogFloat.log2`` rounds it."""
+    return _log_to_base(x, "2")
+
+
+def _log_to_base(x: Any, base: str) -> NDArray[Any]:
+    natural = log(x)
+    out = _kernels.elementwise(functools.partial(_conversions.log_in_base, base=base), natural)
+    return out.astype(_kernels.asarray(natural).dtype, copy=False)
+
+
 def log(x: Any) -> NDArray[Any]:
     """The natural logs: the stored logs; nan (numpy's warning) where negative."""
     lg, neg = _raw(x)
@@ -424,12 +521,16 @@ def log(x: Any) -> NDArray[Any]:
 # ---------------------------------------------------------------------------
 
 
-class _DaskArrayAttribute:
+class _DaskArrayAttribute(property):
     """A class attribute that is ``dask.array.Array``'s attribute of the same name.
 
     Looked up only by dask (so dask is imported by then): defining it does
-    not import dask.
+    not import dask. A property to ``help()`` and ``inspect``, so that they
+    show this docstring, not the documentation of dask's function.
     """
+
+    def __init__(self, doc: str) -> None:
+        super().__init__(doc=doc)
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -470,7 +571,7 @@ class LogArray:
     LogFloat('1e-5000')
     >>> a = LogArray(['1e-5000', 0.25, '3e400'])
     >>> a
-    LogArray([1e-5000, 0.25, 3e+400])
+    LogArray(['1e-5000',    '0.25',  '3e+400'])
     >>> a.sum()
     LogFloat('3e+400')
     """
@@ -504,6 +605,8 @@ class LogArray:
             if any(row._neg is not None for row in rows):
                 neg = np.stack([np.zeros(row.shape, bool) if row._neg is None else row._neg for row in rows])
         else:
+            if isinstance(values, np.ma.MaskedArray):
+                raise TypeError(_MASKED_MESSAGE)
             if isinstance(values, (str, bytes)) or (isinstance(values, complex)):
                 arr = np.asarray(values, dtype=object if isinstance(values, str) else None)
             else:
@@ -565,23 +668,43 @@ class LogArray:
         """Build from natural logs of magnitudes (no copy of an ndarray).
 
         ``sign`` (optional, broadcast to the logs) makes a signed array:
-        negative entries mark negative numbers.
+        -1, 0 or 1 as in ``a.sign`` (0 only where the log is -inf), or
+        booleans that are True for negative numbers, as ``np.signbit``.
+        Anything else is an error, and so are boolean logs.
 
         >>> LogArray.from_log([-11512.925464970229, 0.0])
-        LogArray([1e-5000,       1])
+        LogArray(['1e-5000',       '1'])
 
         ``log`` (and ``sign``) may be dask arrays: the LogArray is then lazy
         (see docs/dask.md).
         """
         dt = _check_dtype(dtype)
+        if isinstance(log, np.ma.MaskedArray) or isinstance(sign, np.ma.MaskedArray):
+            raise TypeError(_MASKED_MESSAGE.replace("LogArray(m.filled(0.0))", "LogArray.from_log(m.filled(-np.inf))"))
         logs = _kernels.asarray(log, dtype=dt)
+        if logs.dtype.kind == "b":
+            raise TypeError("LogArray.from_log: the logs must be real numbers, not booleans")
         if logs.dtype not in _LOG_DTYPES:
             logs = _kernels._as_logs(logs, "LogArray.from_log")
             if logs.dtype not in _LOG_DTYPES:
                 logs = logs.astype(np.float64)
         neg = None
         if sign is not None:
-            logs, negative = _kernels.same_backing(logs, _kernels.asarray(sign) < 0)
+            signs = _kernels.asarray(sign)
+            if signs.dtype.kind not in "biuf":
+                raise TypeError(f"LogArray.from_log: sign must hold -1, 0 or 1 (or booleans), not dtype {signs.dtype}")
+            if signs.dtype.kind != "b":
+                with np.errstate(invalid="ignore"):
+                    bad = ~((signs == -1) | (signs == 0) | (signs == 1))
+                if _kernels.any_true(bad, if_lazy=False):
+                    example = np.asarray(signs)[np.asarray(bad)].reshape(-1)[0].item()
+                    raise ValueError(f"LogArray.from_log: sign must hold -1, 0 or 1 (or booleans), got {example!r}")
+                nonzero_with_sign_0 = (signs == 0) & (logs > -np.inf)
+                if _kernels.any_true(nonzero_with_sign_0, if_lazy=False):
+                    raise ValueError("LogArray.from_log: sign 0 is only for zeros (log -inf), as in LogFloat.from_log")
+            else:
+                signs = np.where(signs, -1, 1)  # True marks a negative number, as in the signs of a.signed
+            logs, negative = _kernels.same_backing(logs, signs < 0)
             neg = _kernels.mask_like(negative, logs)  # a new writeable array (or a lazy one)
         return cls._from_parts(logs, neg)
 
@@ -604,7 +727,7 @@ class LogArray:
         """Array filled with one value (a number, LogFloat or decimal string).
 
         >>> LogArray.full(2, '1e-5000')
-        LogArray([1e-5000, 1e-5000])
+        LogArray(['1e-5000', '1e-5000'])
         """
         value = fill_value if isinstance(fill_value, LogFloat) else LogFloat(fill_value)
         dt = _check_dtype(dtype)
@@ -622,6 +745,46 @@ class LogArray:
     def log(self) -> NDArray[Any]:
         """The stored natural logs of the magnitudes (no copy)."""
         return self._log
+
+    def log10(self) -> NDArray[Any]:
+        """Base-10 logs of the values, as ``np.log10(a)`` (nan, with numpy's warning, where negative).
+
+        Each is ``log / ln 10`` rounded once, as :meth:`LogFloat.log10`.
+
+        Returns
+        -------
+        ndarray
+            In the dtype of the stored logs.
+
+        Examples
+        --------
+        >>> LogArray([100.0, 0.001]).log10()
+        array([ 2., -3.])
+        >>> float(LogArray(['1e-5000']).log10()[0])
+        -5000.0
+        """
+        return log10(self)
+
+    def log2(self) -> NDArray[Any]:
+        """Base-2 logs of the values, as ``np.log2(a)`` (nan, with numpy's warning, where negative).
+
+        Each is ``log / ln 2`` rounded once, as :meth:`LogFloat.log2`.
+
+        Returns
+        -------
+        ndarray
+            In the dtype of the stored logs.
+
+        Examples
+        --------
+        >>> LogArray([0.125, 1024.0]).log2()
+        array([-3., 10.])
+        """
+        return log2(self)
+
+    def __logspace_log_sign__(self) -> tuple[NDArray[Any], NDArray[Any] | None]:
+        """(logs, signs or None): how the kernels read a LogArray (``logsumexp(a)``)."""
+        return self._log, (None if self._neg is None else self.sign)
 
     @property
     def sign(self) -> NDArray[Any]:
@@ -649,6 +812,16 @@ class LogArray:
     def dtype(self) -> np.dtype[Any]:
         """dtype of the stored logs (float32 or float64)."""
         return self._log.dtype
+
+    @property
+    def real(self) -> LogArray:
+        """The array itself: its numbers are real (as ``ndarray.real`` of a real array)."""
+        return self
+
+    @property
+    def imag(self) -> LogArray:
+        """Zeros of the same shape and dtype: the numbers are real."""
+        return LogArray.zeros(self.shape, dtype=self.dtype)
 
     @property
     def T(self) -> LogArray:
@@ -723,55 +896,126 @@ class LogArray:
             return self.item()
         return [row.tolist() if isinstance(row, LogArray) else row for row in self]
 
-    def to_numpy(self) -> NDArray[Any]:
-        """Linear values: underflow gives 0, overflow inf with numpy's warning.
+    def to_numpy(self, underflow: str = "warn") -> NDArray[Any]:
+        """Linear values as floats: elementwise ``float(a[i])``, the number the repr shows.
 
-        For a lazy (dask-backed) array, a lazy dask array of the linear values.
+        Parameters
+        ----------
+        underflow : {'warn', 'zero', 'raise'}, optional
+            What a nonzero value below float64's range (such as 1e-5000)
+            becomes: 0.0 with a :class:`logspace.UnderflowWarning` (the
+            default), 0.0 silently, or a FloatingPointError.
+
+        Returns
+        -------
+        ndarray of float64
+            For a lazy (dask-backed) array, a lazy dask array of them.
+
+        Raises
+        ------
+        OverflowError
+            Where a finite value is beyond float64's range (it would become
+            inf); ``a.log`` holds the logs.
+
+        Examples
+        --------
+        >>> LogArray([0.1, 3.0]).to_numpy()
+        array([0.1, 3. ])
+        >>> LogArray(['1e-5000', '0.5']).to_numpy(underflow='zero')
+        array([0. , 0.5])
         """
-        values = _kernels.asarray(np.exp(self._log))  # 0-d: np.exp gives a scalar
-        if self._neg is not None:
-            values = np.where(self._neg, -values, values)
+        return self._linear_values(underflow, stacklevel=2)
+
+    def _linear_values(self, underflow: str, stacklevel: int) -> Any:
+        if _kernels.is_lazy(self._log):
+            convert = functools.partial(_conversions.to_linear, underflow=underflow)
+            parts = (self._log,) if self._neg is None else (self._log, self._neg)
+            return _kernels.elementwise(convert, *parts)
+        values = _conversions.to_linear(self._log, self._neg, underflow, stacklevel=stacklevel + 1)
         return values
 
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> NDArray[Any]:
+        """The linear values, for ``np.asarray(a)`` and everything that calls it.
+
+        As :meth:`to_numpy`: OverflowError where a finite value would become
+        inf, a :class:`logspace.UnderflowWarning` where a nonzero value
+        becomes 0.0.
+        """
         if copy is False:
             raise ValueError("a LogArray's linear values are always computed: np.asarray needs a copy")
-        values = np.asarray(self.to_numpy())  # computes a lazy array, as np.asarray of a dask array does
+        values = self._linear_values("warn", stacklevel=2)
+        values = np.asarray(values)  # computes a lazy array, as np.asarray of a dask array does
         return values if dtype is None else values.astype(dtype)
 
     def __repr__(self) -> str:
+        """Reads back: ``eval(repr(a))`` holds every element to the printed precision.
+
+        Within float range the values print as numpy prints floats; beyond
+        it each element is a decimal string, which ``LogArray`` parses (a
+        bare ``1e-5000`` would read back as 0.0). Large arrays are
+        summarised as numpy summarises them.
+
+        >>> LogArray([0.5, 0.25])
+        LogArray([0.5 , 0.25])
+        >>> LogArray(['1e-5000', '1e5000', 0.5])
+        LogArray(['1e-5000', '1e+5000',     '0.5'])
+        """
         if _kernels.is_lazy(self._log):
             return _dask_backend().describe(self._log, self._neg)
         prefix = "LogArray("
-        return prefix + self._format(", ", prefix) + ")"
+        return prefix + self._format(", ", prefix, quote=True) + ")"
 
     def __str__(self) -> str:
         if _kernels.is_lazy(self._log):
             return repr(self)
-        return self._format(" ", "")
+        return self._format(" ", "", quote=False)
 
-    def _format(self, separator: str, prefix: str) -> str:
+    def _repr_inline_(self, max_width: int) -> str:
+        """One line for xarray's summary of a DataArray holding this array."""
+        with np.printoptions(threshold=8, edgeitems=2, linewidth=10**9):
+            text = " ".join(self._format(" ", "", quote=False).split())
+        return text if len(text) <= max_width else text[: max(max_width - 3, 0)] + "..."
+
+    def _shown_indices(self) -> NDArray[np.intp]:
+        """Flat indices of the elements numpy prints (all of them unless it summarises)."""
+        if self.size <= np.get_printoptions()["threshold"]:
+            return np.arange(self.size)
+        shown: list[int] = []
+        index = np.arange(self.size).reshape(self.shape)
+        def record(i: Any) -> str:
+            shown.append(int(i))
+            return "0"
+
+        np.array2string(index, formatter={"int": record})
+        return np.array(sorted(set(shown)), dtype=np.intp)
+
+    def _format(self, separator: str, prefix: str, quote: bool) -> str:
         if self.size == 0:
             return "[]" if self.ndim == 1 else f"[], shape={self.shape}"
+        shown = self._shown_indices()
+        logs = self._log.reshape(-1)[shown]
+        negative = None if self._neg is None else self._neg.reshape(-1)[shown]
         with np.errstate(invalid="ignore"):
             limit = 700.0 if self.dtype == np.float64 else 87.0  # exp stays normal in the dtype
-            in_float_range = bool(np.all((np.abs(self._log) < limit) | ~np.isfinite(self._log)))
+            in_float_range = bool(np.all((np.abs(logs) < limit) | ~np.isfinite(logs)))
         if in_float_range:
-            return np.array2string(self.to_numpy(), separator=separator, prefix=prefix)
-        # Beyond float range, format the elements that numpy shows (it
-        # summarises large arrays) from their logs, through their indices.
-        flat_log = self._log.reshape(-1)
-        flat_neg = None if self._neg is None else self._neg.reshape(-1)
-
-        def element(i: int) -> str:
-            log = float(flat_log[i])
-            return _text.format_spec(log, _sign_int(log, bool(flat_neg[i]) if flat_neg is not None else False), ".8g")
-
-        index = np.arange(self.size).reshape(self.shape)
-        # Two passes, as numpy aligns columns: format the shown elements, then pad them.
+            values = _values_in_dtype(logs, negative)
+            if shown.size == self.size:
+                full = values.reshape(self.shape)
+            else:  # numpy looks only at the elements it shows
+                full = np.zeros(self.shape, dtype=values.dtype)
+                full.reshape(-1)[shown] = values
+            return np.array2string(full, separator=separator, prefix=prefix)
+        # Beyond float range, format the elements that numpy shows from their
+        # logs, through their indices: two passes, as numpy aligns columns.
         texts: dict[int, str] = {}
-        np.array2string(index, formatter={"int": lambda i: texts.setdefault(int(i), element(int(i)))})
+        for position, i in enumerate(shown.tolist()):
+            log = float(logs[position])
+            is_negative = bool(negative[position]) if negative is not None else False
+            text = _text.format_spec(log, _sign_int(log, is_negative), ".8g")
+            texts[i] = repr(text) if quote else text
         width = max(map(len, texts.values()))
+        index = np.arange(self.size).reshape(self.shape)
         aligned = {"int": lambda i: texts[int(i)].rjust(width)}
         return np.array2string(index, separator=separator, prefix=prefix, formatter=aligned)  # type: ignore[arg-type]
 
@@ -861,8 +1105,8 @@ class LogArray:
 
     # Those of dask arrays themselves, so that dask optimizes and schedules a
     # LogArray together with the dask arrays it is computed with.
-    __dask_optimize__ = _DaskArrayAttribute()
-    __dask_scheduler__ = _DaskArrayAttribute()
+    __dask_optimize__ = _DaskArrayAttribute("dask.array's graph optimisation, used by dask for a lazy LogArray.")
+    __dask_scheduler__ = _DaskArrayAttribute("dask.array's default scheduler, used by dask for a lazy LogArray.")
 
     # -- indexing ------------------------------------------------------------
 
@@ -923,6 +1167,46 @@ class LogArray:
 
     def __rmatmul__(self, other: Any) -> LogArray:
         return matmul(other, self)
+
+    # In place, as numpy: the result is written into this array's logs (and
+    # signs), so that views see it; nothing is written when it cannot be.
+    def __iadd__(self, other: Any) -> LogArray:
+        return self._assign_result(add(self, other), "add")
+
+    def __isub__(self, other: Any) -> LogArray:
+        return self._assign_result(subtract(self, other), "subtract")
+
+    def __imul__(self, other: Any) -> LogArray:
+        return self._assign_result(multiply(self, other), "multiply")
+
+    def __itruediv__(self, other: Any) -> LogArray:
+        return self._assign_result(divide(self, other), "divide")
+
+    def __ipow__(self, other: Any) -> LogArray:
+        return self._assign_result(power(self, other), "power")
+
+    def _assign_result(self, result: LogArray, name: str) -> LogArray:
+        """Write ``result`` into this array, or raise as numpy's ``out=`` would."""
+        if result.shape != self.shape:
+            raise ValueError(
+                f"non-broadcastable output operand with shape {self.shape} doesn't match the broadcast shape "
+                f"{result.shape}"
+            )
+        if result._neg is not None and self._neg is None:
+            negative = result._neg & (_kernels.asarray(result._log) > -np.inf)
+            if _kernels.any_true(negative, if_lazy=True):
+                raise TypeError(
+                    f"Cannot cast LogArray {name!r} output with negative values to an unsigned LogArray; "
+                    "make the array signed first (a = a.as_signed()) or write a = a op b"
+                )
+        if _kernels.is_lazy(self._log) or _kernels.is_lazy(result._log):
+            self._log = result._log.astype(self.dtype)  # a dask array is not written in place
+            self._neg = None if self._neg is None else _kernels.mask_like(_false_if_none(result._neg), self._log)
+            return self
+        self._log[...] = result._log  # float64 into float32 logs: numpy's same_kind cast
+        if self._neg is not None:
+            self._neg[...] = _false_if_none(result._neg)
+        return self
 
     def __neg__(self) -> LogArray:
         return negative(self)

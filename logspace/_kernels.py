@@ -173,11 +173,36 @@ def elementwise(func: Callable[..., Any], *args: Any, **errstate: str) -> Any:
 # ---------------------------------------------------------------------------
 
 
+def log_and_sign(x: Any) -> tuple[Any, Any]:
+    """The logs and signs of a log-domain number or array, else ``(x, None)``.
+
+    A LogArray or LogFloat (anything whose type has ``__logspace_log_sign__``:
+    the kernels do not import the types) gives its stored logs and its signs
+    (-1, 0, 1; None when it holds no negative number). Anything else is
+    already logs.
+
+    >>> log_and_sign(np.array([0.0]))
+    (array([0.]), None)
+    """
+    method = getattr(type(x), "__logspace_log_sign__", None)
+    if method is None:
+        return x, None
+    return method(x)
+
+
 def _as_logs(x: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
     """``x`` as a float array of logs, or TypeError saying what is accepted.
 
-    A dask array stays a (lazy) dask array: only its dtype is looked at.
+    A dask array stays a (lazy) dask array: only its dtype is looked at. A
+    LogArray or LogFloat gives its logs (see :func:`log_and_sign`); a
+    negative number has none, so it gives nan there, as ``np.log``.
     """
+    x, sign = log_and_sign(x)
+    if sign is not None:
+        negative = asarray(sign) < 0
+        if any_true(negative, if_lazy=False):
+            _signal("invalid", name)
+        x = np.where(negative, np.nan, x)
     arr: Any = x if type(x) is np.ndarray or is_lazy(x) else np.asarray(x)
     kind = arr.dtype.kind
     if kind == "f":
@@ -188,6 +213,10 @@ def _as_logs(x: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
         f"{name}: expected real numbers (an int or float array, or Python "
         f"numbers) holding natural logarithms, got dtype {arr.dtype}"
     )
+
+
+def _negative(sign: Any) -> Any:
+    return False if sign is None else asarray(sign) < 0
 
 
 def _result_dtype(*arrays: NDArray[Any]) -> np.dtype[Any]:
@@ -291,6 +320,9 @@ def logaddexp(a: ArrayLike, b: ArrayLike) -> Any:
     >>> float(logaddexp(1000.0, 1000.0))
     1000.6931471805599
     """
+    (a, sign_a), (b, sign_b) = log_and_sign(a), log_and_sign(b)
+    if sign_a is not None or sign_b is not None:  # LogArray/LogFloat operands: (a + b).log
+        return logaddexp_signed(a, _negative(sign_a), b, _negative(sign_b))[0]
     dask = _dask_module(a, b)
     if dask is not None:
         return dask.logaddexp(a, b)
@@ -576,6 +608,9 @@ def logsumexp(
     P. Blanchard, D. J. Higham, N. J. Higham, "Accurately computing the
     log-sum-exp and softmax functions", IMA J. Numer. Anal. 41(4), 2021.
     """
+    a, sign = log_and_sign(a)
+    if sign is not None:  # a signed LogArray: its signs weigh its terms
+        b = sign if b is None else np.multiply(b, sign)
     dask = _dask_module(a, b)
     if dask is not None:
         return dask.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)

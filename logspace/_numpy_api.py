@@ -77,7 +77,7 @@ def _as_logarray(x: Any) -> LogArray:
     if isinstance(x, str):
         return LogArray(x)
     log, neg = _raw(x)
-    return LogArray._from_parts(_kernels.asarray(log), None if neg is None else _kernels.asarray(neg, bool))
+    return _array._wrap(log, neg, _array._result_dtype(x))
 
 
 def _operand(x: Any) -> Any:
@@ -230,17 +230,17 @@ def _copysign(x: Any, y: Any) -> LogArray:
     negative = _signbit(y)
     neg = np.broadcast_to(negative, np.broadcast_shapes(np.shape(log), np.shape(negative)))
     magnitude = np.array(np.broadcast_to(log, neg.shape))
-    dtype = _array._result_dtype(log, _raw(y)[0])
+    dtype = _array._result_dtype(x, y)
     return _array._wrap(magnitude, neg.copy() if neg.any() else None, dtype)
 
 
 def _cbrt(x: Any) -> LogArray:
     log, neg = _raw(x)
-    return _array._wrap(np.divide(log, 3), neg, _array._result_dtype(log))
+    return _array._wrap(np.divide(log, 3), neg, _array._result_dtype(x))
 
 
 def _hypot(x: Any, y: Any) -> LogArray:
-    dtype = _array._result_dtype(_raw(x)[0], _raw(y)[0])  # squares of Python numbers are no longer weak
+    dtype = _array._result_dtype(x, y)  # squares of Python numbers are no longer weak
     result = _array.sqrt(_array.add(_array.square(x), _array.square(y))).astype(dtype)
     infinite = _array.isinf(x) | _array.isinf(y)  # hypot(inf, nan) is inf, as in IEEE
     return _where(infinite, _INF, result) if np.any(infinite) else result
@@ -306,6 +306,8 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.signbit: _signbit,
     np.copysign: _copysign,
     np.log: _array.log,
+    np.log10: _array.log10,
+    np.log2: _array.log2,
     np.equal: _array.equal,
     np.not_equal: _array.not_equal,
     np.less: _array.less,
@@ -1042,10 +1044,11 @@ def _where(condition: Any, x: Any = _MISSING, y: Any = _MISSING, /) -> Any:
         return np.nonzero(_mask(condition))
     if x is _MISSING or y is _MISSING:
         raise ValueError("either both or neither of x and y should be given")
-    (lx, nx), (ly, ny) = _raw(_operand(x)), _raw(_operand(y))
+    x, y = _operand(x), _operand(y)
+    (lx, nx), (ly, ny) = _raw(x), _raw(y)
     cond = _mask(condition)
     log = np.where(cond, lx, ly)
-    dtype = _array._result_dtype(lx, ly)
+    dtype = _array._result_dtype(x, y)
     neg = None
     if nx is not None or ny is not None:
         neg = np.where(cond, False if nx is None else nx, False if ny is None else ny)
@@ -1066,12 +1069,13 @@ def _select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0
 def _choose(a: Any, choices: Sequence[Any], out: Any = None, mode: Any = "raise") -> Any:
     if isinstance(a, (LogArray, LogFloat)):
         raise TypeError("numpy.choose takes integer indices, not log-domain numbers, as its first argument")
-    raws = [_raw(_operand(c)) for c in choices]  # Python numbers stay weak, as in numpy
+    operands = [_operand(c) for c in choices]
+    raws = [_raw(c) for c in operands]  # Python numbers stay weak, as in numpy
     log = np.choose(a, [lg for lg, _ in raws], mode=mode)
     neg = None
     if any(ng is not None for _, ng in raws):
         neg = np.choose(a, [False if ng is None else ng for _, ng in raws], mode=mode)
-    return _store(_array._wrap(log, neg, _array._result_dtype(*(lg for lg, _ in raws))), out, "numpy.choose")
+    return _store(_array._wrap(log, neg, _array._result_dtype(*operands)), out, "numpy.choose")
 
 
 def _shape_function(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -1608,12 +1612,22 @@ def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: An
 # ---------------------------------------------------------------------------
 
 
+def _result_type(*arrays_and_dtypes: Any) -> np.dtype[Any]:
+    """numpy's promotion with each LogArray standing for the dtype of its logs.
+
+    What duck-array libraries (xarray) ask before combining arrays: a
+    LogArray combined with a number or array keeps float32 or float64 logs.
+    """
+    return np.result_type(*(a.dtype if isinstance(a, LogArray) else a for a in arrays_and_dtypes))
+
+
 def _available(*pairs: tuple[Any, str]) -> list[Any]:
     """The functions ``module.name`` that this numpy has (names come and go)."""
     return [getattr(module, name) for module, name in pairs if hasattr(module, name)]
 
 
 FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
+    np.result_type: _result_type,
     # reductions
     np.sum: _sum_like("sum"),
     np.prod: _sum_like("prod"),
@@ -1840,7 +1854,7 @@ _REFUSED_NAMES: dict[str, tuple[Any, list[str]]] = {
     _DTYPES: (
         np,
         (
-            "can_cast result_type min_scalar_type common_type packbits unpackbits busday_count "
+            "can_cast min_scalar_type common_type packbits unpackbits busday_count "
             "busday_offset is_busday datetime_as_string"
         ).split(),
     ),

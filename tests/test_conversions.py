@@ -1,0 +1,199 @@
+"""The vectorised conversions of logspace._conversions against scalar references.
+
+``log_abs`` must be the correctly rounded log (so ``LogArray([v])[0]`` is
+``LogFloat(v)`` bit for bit); ``float_of_log`` must be, element by element,
+the definition of ``float(LogFloat)``, written here once more as a plain
+scalar reference.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import logspace
+from logspace import LogArray, LogFloat, _conversions, _text
+from logspace._kernels_scalar import exp_cr, log_cr
+
+HYP = settings(max_examples=200, deadline=None)
+
+
+def reference_float_of_log(log: float) -> float:
+    """float(LogFloat.from_log(log)) by its definition (y, then the shortest of 1..12 digits)."""
+    try:
+        y = exp_cr(log)
+    except OverflowError:
+        return math.inf
+    if y == 0.0 or log != log:
+        return y
+
+    def decimal(p: int) -> float:
+        return float(format(y, f".{p - 1}e"))
+
+    def reads_back(d: float) -> bool:
+        return 0.0 < d < math.inf and log_cr(d) == log
+
+    if not reads_back(decimal(12)):
+        return y
+    return next(decimal(p) for p in range(1, 13) if reads_back(decimal(p)))
+
+
+_MP = mpmath.MPContext()  # a private context: mpmath's global one is left alone
+_MP.prec = 200
+
+
+def mp_log(x: float) -> float:
+    """Correctly rounded log|x| by mpmath at 200 bits."""
+    return float(_MP.log(abs(_MP.mpf(x))))
+
+
+def spread_floats(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.concatenate(
+        [
+            rng.uniform(0.0, 1.0, n),
+            np.exp(rng.uniform(-700.0, 700.0, n)),
+            rng.uniform(0.999, 1.001, n),
+            np.array([5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 1.0, 0.5, 3.0, 0.1]),
+        ]
+    )
+
+
+def test_log_abs_is_correctly_rounded():
+    x = spread_floats(2000)
+    expected = np.array([mp_log(v) for v in x])
+    np.testing.assert_array_equal(_conversions.log_abs(x), expected)
+    np.testing.assert_array_equal(_conversions.log_abs(-x), expected)
+
+
+def test_np_log_is_not_and_log_abs_fixes_it():
+    # The motivating fact: np.log misses for a fraction of a percent of uniform(0, 1) values.
+    x = np.random.default_rng(3).uniform(0.0, 1.0, 5000)
+    assert np.any(np.log(x) != _conversions.log_abs(x))
+    assert all(_conversions.log_abs(x[:300])[i] == log_cr(float(x[i])) for i in range(300))
+
+
+def test_log_abs_special_values_without_warnings():
+    out = _conversions.log_abs(np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0]))
+    np.testing.assert_array_equal(out[:5], [-np.inf, -np.inf, np.inf, np.inf, np.nan])
+    assert out[5] == 0.0 and not np.signbit(out[4])  # the x87 log of nan carries a sign bit; not kept
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int8, np.uint8, np.int16, np.int32, np.uint32])
+def test_log_abs_takes_small_dtypes_at_their_exact_values(dtype):
+    rng = np.random.default_rng(1)
+    info = np.finfo(dtype) if np.dtype(dtype).kind == "f" else np.iinfo(dtype)
+    values = rng.uniform(float(info.min) if np.dtype(dtype).kind != "u" else 0, float(info.max), 500).astype(dtype)
+    expected = [LogFloat(float(v)).log if v != 0 else -math.inf for v in values]
+    np.testing.assert_array_equal(_conversions.log_abs(values), expected)
+
+
+def test_log_abs_of_bools_and_big_int64():
+    np.testing.assert_array_equal(_conversions.log_abs(np.array([True, False])), [0.0, -np.inf])
+    big = np.array([2**63 - 1, -(2**63), 2**53 + 1, 7], dtype=np.int64)
+    expected = [_text.log_of_int(int(v))[0] for v in big]
+    np.testing.assert_array_equal(_conversions.log_abs(big), expected)
+
+
+def test_log_abs_without_x87_bits_and_without_long_double(monkeypatch):
+    # Other platforms: quad long double (generic residual test) and long double == float64 (exact path).
+    x = spread_floats(300, seed=5)
+    expected = _conversions.log_abs(x)
+    monkeypatch.setattr(_conversions, "_X87", False)
+    np.testing.assert_array_equal(_conversions.log_abs(x), expected)
+    np.testing.assert_array_equal(_conversions.exp_rounded(expected), [exp_cr(v) for v in expected])
+    monkeypatch.setattr(_conversions, "_LD_USABLE", False)
+    np.testing.assert_array_equal(_conversions.log_abs(x), expected)
+    np.testing.assert_array_equal(_conversions.float_of_log(expected), [reference_float_of_log(v) for v in expected])
+    np.testing.assert_array_equal(_conversions.log_in_base(expected, "10"), [LogFloat.from_log(v).log10() for v in expected])
+
+
+def _exp_or_inf(v: float) -> float:
+    try:
+        return exp_cr(v)
+    except OverflowError:
+        return math.inf
+
+
+def test_exp_rounded_is_correctly_rounded_edges_included():
+    rng = np.random.default_rng(2)
+    logs = np.concatenate([rng.uniform(-746.0, 710.0, 3000), [709.782712893384, 709.7827128933841, -745.1332191019411,
+                                                              -745.1332191019412, -744.44, -708.4, 0.0]])
+    np.testing.assert_array_equal(_conversions.exp_rounded(logs), [_exp_or_inf(v) for v in logs])
+
+
+def short_decimal_logs() -> np.ndarray:
+    """Logs of numbers with few digits: where float(LogFloat) must give the short decimal back."""
+    values = [k / 1000 for k in range(1, 3000, 7)] + [0.1, 0.3, 3.0, 1e-300, 2.5e-12, 6.02e23, 1e300, 5e-324, 1e-320]
+    return np.array([LogFloat(v).log for v in values])
+
+
+def test_float_of_log_matches_the_definition():
+    rng = np.random.default_rng(4)
+    logs = np.concatenate([short_decimal_logs(), rng.uniform(-745.5, 709.9, 3000), np.log(rng.uniform(0, 1, 2000)),
+                           [np.inf, -np.inf, np.nan]])
+    np.testing.assert_array_equal(_conversions.float_of_log(logs), [reference_float_of_log(v) for v in logs])
+
+
+def test_float_of_log_matches_the_scalar_float_of_the_text_layer():
+    float_of_log = getattr(_text, "float_of_log", None)
+    if float_of_log is None:
+        pytest.skip("logspace._text.float_of_log (the scalar float(LogFloat)) is not in this branch yet")
+    logs = np.concatenate([short_decimal_logs(), np.random.default_rng(6).uniform(-745.0, 709.0, 1000)])
+    np.testing.assert_array_equal(_conversions.float_of_log(logs), [float_of_log(float(v), 1) for v in logs])
+
+
+def test_float_of_log_gives_short_floats_back():
+    values = np.array([k / 1000 for k in range(1, 2000)] + [0.1, 3.0, 1e-300, 1e300])
+    np.testing.assert_array_equal(LogArray(values).to_numpy(), values)
+    np.testing.assert_array_equal(LogArray(-values).to_numpy(), -values)
+
+
+@HYP
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_logarray_element_is_the_logfloat_bit_for_bit(v):
+    element = LogArray([v])[0]
+    expected = LogFloat(v)
+    assert element.log == expected.log or (math.isnan(element.log) and math.isnan(expected.log))
+    assert element.sign == expected.sign
+
+
+@HYP
+@given(st.floats(min_value=-745.0, max_value=709.0))
+def test_float_of_log_property(log):
+    assert _conversions.float_of_log(np.array([log]))[0] == reference_float_of_log(log)
+    assert LogArray.from_log([log]).to_numpy()[0] == reference_float_of_log(log)
+
+
+def test_log_in_base_rounds_as_logfloat():
+    logs = np.concatenate([np.random.default_rng(7).uniform(-12000.0, 12000.0, 2000), short_decimal_logs()])
+    for base, method in (("10", "log10"), ("2", "log2")):
+        expected = [getattr(LogFloat.from_log(float(v)), method)() for v in logs]
+        np.testing.assert_array_equal(_conversions.log_in_base(logs, base), expected)
+
+
+def test_to_linear_modes():
+    logs = np.array([-11512.925464970229, 0.0, -np.inf])
+    with pytest.warns(logspace.UnderflowWarning, match="1 nonzero value is below float range .* becomes 0.0"):
+        np.testing.assert_array_equal(_conversions.to_linear(logs), [0.0, 1.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(_conversions.to_linear(logs, underflow="zero"), [0.0, 1.0, 0.0])
+    with pytest.raises(FloatingPointError, match="would become 0.0"):
+        _conversions.to_linear(logs, underflow="raise")
+    with pytest.raises(OverflowError, match=r"2 finite values are beyond float range \(the largest is about 1e\+5000\)"):
+        _conversions.to_linear(np.array([11512.925464970229, 710.0]))
+
+
+def test_underflow_warning_is_exported_and_filterable():
+    assert issubclass(logspace.UnderflowWarning, Warning) and "UnderflowWarning" in logspace.__all__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", logspace.UnderflowWarning)
+        with pytest.raises(logspace.UnderflowWarning):
+            np.asarray(LogArray(["1e-5000"]))
