@@ -470,7 +470,7 @@ class LogFloat:
         Returns
         -------
         float
-            log10(x): -inf for zero, inf for +inf, nan for nan.
+            The base-10 log: -inf for zero, inf for +inf, nan for nan.
 
         Raises
         ------
@@ -502,7 +502,7 @@ class LogFloat:
         Returns
         -------
         float
-            log2(x): -inf for zero, inf for +inf, nan for nan.
+            The base-2 log: -inf for zero, inf for +inf, nan for nan.
 
         Raises
         ------
