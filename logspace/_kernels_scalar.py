@@ -98,6 +98,18 @@ def log_cr(x: float) -> float:
     (about 1 us) and falls back to mpmath with Ziv's strategy (a few us) in the
     rare cases the estimate cannot decide, or where long double is float64.
 
+    Parameters
+    ----------
+    x : float
+        A positive finite float (subnormals included).
+
+    Returns
+    -------
+    float
+        log(x), correctly rounded to nearest.
+
+    Examples
+    --------
     >>> log_cr(0.1)
     -2.3025850929940455
     >>> log_cr(5e-324)
@@ -122,6 +134,23 @@ def exp_cr(x: float) -> float:
     OverflowError ("math range error") where the result overflows, as
     ``math.exp``; 0.0 where it underflows. Same strategy as :func:`log_cr`.
 
+    Parameters
+    ----------
+    x : float
+        Any float: nan gives nan, -inf gives 0.0.
+
+    Returns
+    -------
+    float
+        e**x, correctly rounded to nearest.
+
+    Raises
+    ------
+    OverflowError
+        Where e**x is beyond float range.
+
+    Examples
+    --------
     >>> exp_cr(-2.3025850929940455)  # e**log(0.1), rounded correctly
     0.10000000000000002
     >>> exp_cr(-745.0), exp_cr(-746.0)
@@ -149,6 +178,19 @@ def exp_cr(x: float) -> float:
 def logaddexp(a: float, b: float) -> float:
     """log(e**a + e**b) for Python floats.
 
+    Parameters
+    ----------
+    a, b : float
+        The logs of the two terms.
+
+    Returns
+    -------
+    float
+        log(e**a + e**b): nan if either is nan, the other where one is
+        -inf, inf where one is inf.
+
+    Examples
+    --------
     >>> math.log(math.exp(-1000.0) + math.exp(-1000.0))  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     ValueError: math domain error
@@ -169,6 +211,23 @@ def log1mexp(x: float) -> float:
 
     Switches at -log 2 between log(-expm1(x)) and log1p(-exp(x)) (Mächler 2012).
 
+    Parameters
+    ----------
+    x : float
+        A negative float (-inf gives -0.0).
+
+    Returns
+    -------
+    float
+        log(1 - e**x).
+
+    Raises
+    ------
+    ValueError
+        For x >= 0.
+
+    Examples
+    --------
     >>> log1mexp(-1e-20)
     -46.051701859880914
     """
@@ -182,6 +241,18 @@ def log1mexp(x: float) -> float:
 def log1pexp(x: float) -> float:
     """log(1 + e**x), accurate for every x (thresholds of Mächler 2012).
 
+    Parameters
+    ----------
+    x : float
+        Any float.
+
+    Returns
+    -------
+    float
+        log(1 + e**x).
+
+    Examples
+    --------
     >>> log1pexp(-800.0), log1pexp(800.0)
     (0.0, 800.0)
     """
@@ -200,6 +271,24 @@ def logsubexp(a: float, b: float) -> float:
     ``a == b`` gives -inf exactly (the difference is zero), except that
     inf - inf is nan as in IEEE arithmetic.
 
+    Parameters
+    ----------
+    a, b : float
+        The logs of the two terms, a >= b.
+
+    Returns
+    -------
+    float
+        log(e**a - e**b): -inf for a == b (nan for inf - inf), a where b
+        is -inf, nan where either is nan.
+
+    Raises
+    ------
+    ValueError
+        For a < b (the difference is negative).
+
+    Examples
+    --------
     >>> logsubexp(0.0, -1e-20)
     -46.051701859880914
     """
@@ -227,6 +316,23 @@ def logsubexp_accurate(a: float, b: float) -> float:
     bits and rounded once. Elsewhere this is ``logsubexp``, and so are its
     special values and errors.
 
+    Parameters
+    ----------
+    a, b : float
+        The logs of the two terms, a >= b.
+
+    Returns
+    -------
+    float
+        log(e**a - e**b), within 2 ulps of max(|result|, 1).
+
+    Raises
+    ------
+    ValueError
+        For a < b, as :func:`logsubexp`.
+
+    Examples
+    --------
     >>> a, b = 25.140083041126786, 25.140083041097544  # e**a - e**b ~ 2.4
     >>> logsubexp(a, b), logsubexp_accurate(a, b)  # exact 0.88468116720743409
     (0.884681167207436, 0.8846811672074341)
@@ -262,6 +368,19 @@ def logsumexp(logs: Iterable[float]) -> float:
     ``log1p`` (Blanchard, Higham & Higham 2021), so the error is that of the
     final two roundings, whatever the number of terms.
 
+    Parameters
+    ----------
+    logs : iterable of float
+        The logs of the terms.
+
+    Returns
+    -------
+    float
+        log(sum(e**x)): -inf for no terms (or all -inf), nan if any term is
+        nan, inf if any is inf.
+
+    Examples
+    --------
     >>> logsumexp([0.0, -40.0])
     4.248354255291589e-18
     >>> logsumexp([])

@@ -236,6 +236,8 @@ class LogFloat:
         ------
         ValueError
             For a sign other than -1, 0, 1, or sign 0 with a log other than -inf.
+        TypeError
+            For a string or bytes log (``LogFloat(text)`` reads decimals).
 
         Examples
         --------
@@ -265,12 +267,35 @@ class LogFloat:
 
     @property
     def log(self) -> float:
-        """Natural log of |x|: -inf for zero, inf for infinities, nan for nan."""
+        """Natural log of |x|: -inf for zero, inf for infinities, nan for nan.
+
+        A float64, read-only. The value is ``sign * e**log``; build a
+        LogFloat from a log with :meth:`from_log`.
+
+        Examples
+        --------
+        >>> LogFloat("1e-5000").log
+        -11512.925464970229
+        >>> LogFloat(-3).log, LogFloat(0).log, LogFloat("inf").log
+        (1.0986122886681098, -inf, inf)
+        >>> LogFloat.from_log(LogFloat(0.5).log) == 0.5
+        True
+        """
         return self._log
 
     @property
     def sign(self) -> int:
-        """-1, 0 (zero) or 1 (positive numbers, +inf and nan)."""
+        """-1, 0 (zero) or 1 (positive numbers, +inf and nan).
+
+        An int, read-only.
+
+        Examples
+        --------
+        >>> LogFloat(-2.5).sign, LogFloat(0).sign, LogFloat("1e-5000").sign
+        (-1, 0, 1)
+        >>> LogFloat("-inf").sign, LogFloat("nan").sign
+        (-1, 1)
+        """
         return self._sign
 
     # ------------------------------------------------------------------
@@ -407,8 +432,23 @@ class LogFloat:
     def sqrt(self) -> LogFloat:
         """Square root, as ``math.sqrt``: ValueError for negative numbers.
 
+        The log of the result is one rounding of ``log / 2``.
+
+        Returns
+        -------
+        LogFloat
+            The non-negative square root; zero for zero, inf for +inf, nan
+            for nan.
+
+        Raises
+        ------
+        ValueError
+            For x < 0 (-inf included).
+
         Examples
         --------
+        >>> LogFloat(4).sqrt(), LogFloat(0).sqrt()
+        (LogFloat(2.0), LogFloat(0.0))
         >>> LogFloat("1e-5000").sqrt()
         LogFloat('1e-2500')
         >>> LogFloat(-4).sqrt()
@@ -423,12 +463,30 @@ class LogFloat:
     def log10(self) -> float:
         """Base-10 log as a float (-inf for zero; ValueError for x < 0).
 
-        The natural log is the attribute :attr:`log`.
+        The natural log is the attribute :attr:`log`. This is one rounding of
+        an 80-bit quotient ``log / ln 10`` of the stored log, so it is finite
+        for every finite LogFloat, far outside float range too.
+
+        Returns
+        -------
+        float
+            The base-10 log: -inf for zero, inf for +inf, nan for nan.
+
+        Raises
+        ------
+        ValueError
+            For x < 0, as ``math.log10``.
 
         Examples
         --------
         >>> LogFloat("1e-5000").log10()
         -5000.0
+        >>> LogFloat(1000).log10(), LogFloat(0).log10()
+        (3.0, -inf)
+        >>> LogFloat(-1).log10()
+        Traceback (most recent call last):
+        ...
+        ValueError: LogFloat.log10: math domain error (x < 0)
         """
         if self._sign < 0:
             raise ValueError("LogFloat.log10: math domain error (x < 0)")
@@ -437,25 +495,80 @@ class LogFloat:
     def log2(self) -> float:
         """Base-2 log as a float (-inf for zero; ValueError for x < 0).
 
+        One rounding of an 80-bit quotient ``log / ln 2`` of the stored log,
+        which is itself rounded: ``LogFloat(8).log2()`` is 3 within an ulp,
+        not exactly 3.
+
+        Returns
+        -------
+        float
+            The base-2 log: -inf for zero, inf for +inf, nan for nan.
+
+        Raises
+        ------
+        ValueError
+            For x < 0, as ``math.log2``.
+
         Examples
         --------
         >>> LogFloat(Fraction(1, 2**3000)).log2()
         -3000.0
+        >>> LogFloat(8).log2(), LogFloat(0).log2()
+        (2.9999999999999996, -inf)
         """
         if self._sign < 0:
             raise ValueError("LogFloat.log2: math domain error (x < 0)")
         return _divide_by_constant(self._log, libmp.mpf_ln2)
 
     def isnan(self) -> bool:
-        """True for nan, as ``math.isnan``."""
+        """True for nan, as ``math.isnan``.
+
+        Returns
+        -------
+        bool
+            Whether x is nan.
+
+        Examples
+        --------
+        >>> LogFloat("nan").isnan(), LogFloat("inf").isnan(), LogFloat(0).isnan()
+        (True, False, False)
+        >>> (LogFloat("inf") - LogFloat("inf")).isnan()
+        True
+        """
         return self._log != self._log
 
     def isinf(self) -> bool:
-        """True for +-inf, as ``math.isinf`` (1e400 is finite here)."""
+        """True for +-inf, as ``math.isinf`` (1e400 is finite here).
+
+        Returns
+        -------
+        bool
+            Whether x is inf or -inf.
+
+        Examples
+        --------
+        >>> LogFloat("inf").isinf(), LogFloat("-inf").isinf(), LogFloat("nan").isinf()
+        (True, True, False)
+        >>> LogFloat("1e400").isinf(), LogFloat(1e300) * 1e300 == LogFloat("1e600")
+        (False, True)
+        """
         return self._log == _INF
 
     def isfinite(self) -> bool:
-        """True unless inf or nan, as ``math.isfinite`` (1e400 is finite here)."""
+        """True unless inf or nan, as ``math.isfinite`` (1e400 is finite here).
+
+        Returns
+        -------
+        bool
+            Whether x is neither an infinity nor nan; zero is finite.
+
+        Examples
+        --------
+        >>> LogFloat("1e400").isfinite(), LogFloat("-1e-5000").isfinite(), LogFloat(0).isfinite()
+        (True, True, True)
+        >>> LogFloat("inf").isfinite(), LogFloat("-inf").isfinite(), LogFloat("nan").isfinite()
+        (False, False, False)
+        """
         return self._log < _INF
 
     # ------------------------------------------------------------------
@@ -567,8 +680,19 @@ class LogFloat:
 
         ``mpmath.mpf(x)`` gives the same (mpmath calls ``x._mpmath_``).
 
+        Returns
+        -------
+        mpmath.mpf
+            The stored value ``sign * e**log``, rounded to mpmath's working
+            precision (``mpmath.mp.prec``); unlike the decimal the repr
+            shows, it carries the rounding error of the stored log. Zero,
+            infinities and nan give ``mpf('0.0')``, ``mpf('+inf')`` or
+            ``mpf('-inf')``, and ``mpf('nan')``.
+
         Examples
         --------
+        >>> LogFloat(0.5).to_mpmath(), LogFloat(-3).to_mpmath()  # e**log(3), log rounded
+        (mpf('0.5'), mpf('-3.0000000000000004'))
         >>> import mpmath
         >>> mpmath.mpf(LogFloat("-1e-5000"))  # the stored value, 4e-13 from -1e-5000
         mpf('-9.9999999999956129e-5001')
@@ -597,11 +721,17 @@ class LogFloat:
         ``from_log`` for a value near +-1, this is the long decimal that
         reads back (up to about 330 digits).
 
+        Returns
+        -------
+        decimal.Decimal
+            The exact decimal, built without rounding (the decimal context
+            is not used); ``Decimal('NaN')`` for nan and
+            ``Decimal('Infinity')``/``Decimal('-Infinity')`` for infinities.
+
         Raises
         ------
         OverflowError
-            For infinities, and beyond Decimal's exponent range
-            (``|log|`` above about 2.3e18).
+            Beyond Decimal's exponent range (``|log|`` above about 2.3e18).
 
         Examples
         --------
@@ -609,6 +739,8 @@ class LogFloat:
         Decimal('2.5E-300000')
         >>> LogFloat("0.1").to_decimal(), LogFloat(0.1).to_decimal()  # the float 0.1 is above 0.1
         (Decimal('0.1'), Decimal('0.10000000000000002'))
+        >>> LogFloat("-inf").to_decimal(), LogFloat("nan").to_decimal()
+        (Decimal('-Infinity'), Decimal('NaN'))
         """
         log, sign = self._log, self._sign
         if log != log:
@@ -629,14 +761,29 @@ class LogFloat:
     def to_fraction(self) -> Fraction:
         """:meth:`to_decimal` as a Fraction: ``LogFloat(x.to_fraction()) == x``.
 
-        Raises ValueError for nan and OverflowError for infinities, as
-        ``float.as_integer_ratio``, and OverflowError beyond a million
-        decimal digits.
+        Returns
+        -------
+        fractions.Fraction
+            The exact value of the decimal the repr shows (the shortest that
+            reads back), in lowest terms.
+
+        Raises
+        ------
+        ValueError
+            For nan, as ``float.as_integer_ratio``.
+        OverflowError
+            For infinities (as ``float.as_integer_ratio``), and where the
+            numerator or denominator would have more than a million decimal
+            digits (``|log|`` above about 2.3e6).
 
         Examples
         --------
         >>> LogFloat("1.25e-5").to_fraction()
         Fraction(1, 80000)
+        >>> LogFloat(0.1).to_fraction(), LogFloat(-0.75).to_fraction()
+        (Fraction(5000000000000001, 50000000000000000), Fraction(-3, 4))
+        >>> LogFloat("1e-5000").to_fraction().denominator == 10**5000
+        True
         """
         log = self._log
         if log != log:
@@ -1362,6 +1509,8 @@ def isclose(a: Any, b: Any, *, rel_tol: Any = 1e-09, abs_tol: Any = 0.0) -> bool
     Parameters
     ----------
     a, b : LogFloat or real number
+        The two numbers; plain numbers enter as their LogFloats, as in
+        arithmetic.
     rel_tol : real number or LogFloat, keyword-only
         Relative tolerance, default 1e-09. Must be >= 0.
     abs_tol : real number or LogFloat, keyword-only
@@ -1371,6 +1520,14 @@ def isclose(a: Any, b: Any, *, rel_tol: Any = 1e-09, abs_tol: Any = 0.0) -> bool
     Returns
     -------
     bool
+        Whether ``a`` and ``b`` are within the tolerance.
+
+    Raises
+    ------
+    ValueError
+        For a negative tolerance.
+    TypeError
+        For an argument that is neither a LogFloat nor a real number.
 
     Examples
     --------

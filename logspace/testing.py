@@ -393,6 +393,22 @@ def ref_logsubexp(a: ArrayLike, b: ArrayLike) -> Any:
     ``a == b`` gives -inf (also for -inf, -inf: 0 - 0 = 0); inf - inf, a < b
     and nan give nan.
 
+    Parameters
+    ----------
+    a, b : array_like
+        Real floats or ints, broadcast together.
+
+    Returns
+    -------
+    ndarray of mpmath.mpf, or mpmath.mpf
+        The exact results, in the broadcast shape (object array; an mpf for
+        0-d input).
+
+    Raises
+    ------
+    TypeError
+        For input that is not real floats or ints (complex, strings).
+
     Examples
     --------
     >>> float(ref_logsubexp(0.0, -1e-20))
@@ -406,6 +422,17 @@ def ref_logsubexp(a: ArrayLike, b: ArrayLike) -> Any:
 def ref_log1pexp(x: ArrayLike) -> Any:
     """Exact log(1 + e**x), elementwise.
 
+    Parameters
+    ----------
+    x : array_like
+        Real floats or ints. nan gives nan, inf inf, -inf 0.
+
+    Returns
+    -------
+    ndarray of mpmath.mpf, or mpmath.mpf
+        The exact results, in the broadcast shape (object array; an mpf for
+        0-d input).
+
     Examples
     --------
     >>> float(ref_log1pexp(0.0)) == math.log(2.0)
@@ -414,6 +441,8 @@ def ref_log1pexp(x: ArrayLike) -> Any:
     0.0
     >>> ref_log1pexp(-800.0) > 0
     True
+    >>> ref_log1pexp([0.0, 800.0]).shape
+    (2,)
     """
     return _elementwise(_log1pexp1, x, name="ref_log1pexp")
 
@@ -421,12 +450,26 @@ def ref_log1pexp(x: ArrayLike) -> Any:
 def ref_log1mexp(x: ArrayLike) -> Any:
     """Exact log(1 - e**x) for x <= 0, elementwise: -inf at 0, nan above.
 
+    Parameters
+    ----------
+    x : array_like
+        Real floats or ints; the domain is x <= 0 (above it, and for nan,
+        the result is nan).
+
+    Returns
+    -------
+    ndarray of mpmath.mpf, or mpmath.mpf
+        The exact results, in the broadcast shape (object array; an mpf for
+        0-d input).
+
     Examples
     --------
     >>> float(ref_log1mexp(-math.log(2.0)))
     -0.6931471805599453
     >>> float(ref_log1mexp(-1e-20))
     -46.051701859880914
+    >>> [float(v) for v in ref_log1mexp([0.0, 1.0])]
+    [-inf, nan]
     """
     return _elementwise(_log1mexp1, x, name="ref_log1mexp")
 
@@ -446,6 +489,21 @@ def ref_logsumexp(
     with sign 0 (scipy gives sign -1 for an empty sum). Without
     ``return_sign``, a negative sum gives nan. A 0-d input reduces to a 0-d
     result, with or without ``keepdims``, as numpy reductions do.
+
+    Parameters
+    ----------
+    a : array_like
+        Real floats or ints: the logs of the terms.
+    axis : int or tuple of ints, optional
+        The axes to reduce; all of them by default.
+    b : array_like, optional
+        Weights of the terms (real floats or ints, possibly negative or
+        zero), broadcast against ``a``; all ones by default.
+    keepdims : bool, optional
+        Keep the reduced axes with length 1.
+    return_sign : bool, optional
+        Also return the sign of the sum, and return log|sum| where the sum
+        is negative.
 
     Returns
     -------
@@ -524,10 +582,27 @@ def ref_logcumsumexp(a: ArrayLike, axis: int | None = None) -> Any:
     ``axis=None`` flattens first, as :func:`numpy.cumsum`. A nan makes the
     rest of its row nan; a +inf makes the rest inf (nan after a later nan).
 
+    Parameters
+    ----------
+    a : array_like
+        Real floats or ints: the logs of the terms.
+    axis : int, optional
+        The axis along which to accumulate; None (the default) flattens
+        ``a`` first.
+
+    Returns
+    -------
+    ndarray of mpmath.mpf
+        The exact running sums: the shape of ``a`` (1-D for ``axis=None``,
+        also for 0-d input), always an object array.
+
     Examples
     --------
     >>> [float(v) for v in ref_logcumsumexp([0.0, 0.0, -math.inf, 0.0])]
     [0.0, 0.6931471805599453, 0.6931471805599453, 1.0986122886681098]
+    >>> r = ref_logcumsumexp([[0.0, 0.0], [1.0, 1.0]], axis=1)
+    >>> r.shape, float(r[1, 1]) == 1.0 + math.log(2.0)
+    ((2, 2), True)
     """
     x = np.asarray(_as_float_array(a, "ref_logcumsumexp"), dtype=np.float64)
     if axis is None:
@@ -560,6 +635,22 @@ def ref_logmatmulexp(a: ArrayLike, b: ArrayLike) -> Any:
     1-D operands are promoted as matmul does (and the added axis removed),
     batch dimensions broadcast, scalars are a ValueError. An empty inner
     dimension gives -inf (the product is zero); e**inf * e**-inf is nan.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Real floats or ints, at least 1-D: logs of the matrix entries.
+
+    Returns
+    -------
+    ndarray of mpmath.mpf, or mpmath.mpf
+        The exact log of each entry of the product, in matmul's result shape
+        (an mpf for two 1-D operands).
+
+    Raises
+    ------
+    ValueError
+        For a 0-d operand or core dimensions that do not match.
 
     Examples
     --------
@@ -639,16 +730,45 @@ def ref_log_softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> 
     nan everywhere; a +inf gives nan there and -inf at the other entries;
     all -inf gives nan (-inf - -inf).
 
+    Parameters
+    ----------
+    a : array_like
+        Real floats or ints.
+    axis : int or tuple of ints, optional
+        The axes that each normalisation runs over; all of them by default.
+
+    Returns
+    -------
+    ndarray of mpmath.mpf, or mpmath.mpf
+        The exact results, in the shape of ``a`` (an mpf for 0-d input).
+
     Examples
     --------
     >>> [float(v) for v in ref_log_softmax([1000.0, 1000.0])]
     [-0.6931471805599453, -0.6931471805599453]
+    >>> [[float(v) for v in row] for row in ref_log_softmax([[0.0, 0.0], [0.0, math.inf]], axis=1)]
+    [[-0.6931471805599453, -0.6931471805599453], [-inf, nan]]
     """
     return _map_rows(_log_softmax_row, a, axis, "ref_log_softmax")
 
 
 def ref_softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
     """Exact e**a / sum(e**a) along ``axis``: exp of :func:`ref_log_softmax`.
+
+    Special values are those of :func:`ref_log_softmax`, exponentiated (nan
+    stays nan, -inf becomes 0).
+
+    Parameters
+    ----------
+    a : array_like
+        Real floats or ints.
+    axis : int or tuple of ints, optional
+        The axes that each normalisation runs over; all of them by default.
+
+    Returns
+    -------
+    ndarray of mpmath.mpf, or mpmath.mpf
+        The exact results, in the shape of ``a`` (an mpf for 0-d input).
 
     Examples
     --------
@@ -720,11 +840,18 @@ def round_to(exact: Any, dtype: DTypeLike = np.float64) -> Any:
     ----------
     exact : array_like of mpmath.mpf (or floats)
         For instance the result of a ``ref_`` function.
-    dtype : float16, float32 or float64
+    dtype : float16, float32 or float64, optional
+        The float format to round to (default float64).
 
     Returns
     -------
-    ndarray of ``dtype``, or a numpy scalar for 0-d input.
+    ndarray of ``dtype``, or a numpy scalar for 0-d input
+        The correctly rounded values, in the shape of ``exact``.
+
+    Raises
+    ------
+    TypeError
+        For a ``dtype`` that is not float16, float32 or float64.
 
     Examples
     --------
@@ -756,6 +883,28 @@ def ulp(exact: Any, dtype: DTypeLike = np.float64, metric: str = "relative") -> 
     of the binade of the exact value, not of its rounding. nan where exact is
     not finite.
 
+    Parameters
+    ----------
+    exact : array_like of mpmath.mpf (or floats)
+        Exact values, for instance the result of a ``ref_`` function.
+    dtype : float16, float32 or float64, optional
+        The float format whose spacing is measured (default float64).
+    metric : {"relative", "log"}, optional
+        ``"relative"`` (the default): the spacing at |exact|. ``"log"``: the
+        spacing at max(|exact|, 1), as :func:`ulp_error` uses for logs.
+
+    Returns
+    -------
+    ndarray of float64, or float64 for 0-d
+        The spacing, a power of two; nan where ``exact`` is not finite.
+
+    Raises
+    ------
+    TypeError
+        For a ``dtype`` that is not float16, float32 or float64.
+    ValueError
+        For an unknown ``metric``.
+
     Examples
     --------
     >>> import numpy as np
@@ -763,6 +912,8 @@ def ulp(exact: Any, dtype: DTypeLike = np.float64, metric: str = "relative") -> 
     True
     >>> float(ulp(1e-3, np.float32, metric="log")) == float(np.spacing(np.float32(1)))
     True
+    >>> ulp([1.0, np.inf])
+    array([2.22044605e-16,            nan])
     """
     fi = _float_info(dtype)
     log_metric = _check_metric(metric)
@@ -1019,6 +1170,16 @@ def lse_condition_number(
     float64 (with y from the mpmath reference where signed weights can
     cancel), as a guide to where tight error bounds apply.
 
+    Parameters
+    ----------
+    x : array_like
+        Real floats or ints: the logs of the terms.
+    axis : int or tuple of ints, optional
+        The axes that log-sum-exp reduces; all of them by default.
+    b : array_like, optional
+        Weights of the terms (for instance +1 and -1), broadcast against
+        ``x``; all ones by default.
+
     Returns
     -------
     ndarray of float64, or float64 for 0-d
@@ -1090,6 +1251,24 @@ def logmatmulexp_bound(a: ArrayLike, b: ArrayLike, exact: Any, dtype: DTypeLike 
     of the exact exponentials, the second what adding the shifts back may
     cost). Returned in ulps of max(|exact|, 1), ready for
     :func:`assert_ulp_close`.
+
+    Parameters
+    ----------
+    a, b : array_like
+        The operands of ``logmatmulexp`` (logs of the matrix entries).
+    exact : array_like of mpmath.mpf
+        The exact product, ``ref_logmatmulexp(a, b)``: the bound's last ulp
+        and its unit are taken at these values.
+    dtype : float16, float32 or float64, optional
+        The dtype of the computed result (default float64), whose unit
+        roundoff is u.
+
+    Returns
+    -------
+    ndarray of float64
+        The bound of each entry of the product, in ulps of max(|exact|, 1)
+        (the ``"log"`` metric of :func:`ulp_error`); nan where the exact
+        value is not finite.
 
     Examples
     --------

@@ -40,12 +40,9 @@ REPORT_ONLY = {
     "logspace._blocked",
     "logspace._dask",
     "logspace._kernels",
-    "logspace._kernels_scalar",
     "logspace._numpy_api",
-    "logspace._scalar",
     "logspace._text",
     "logspace.chain",
-    "logspace.testing",
 }
 
 OPTIONAL_MODULES = ("logspace.testing", "logspace.chain", "logspace.plotting")
