@@ -747,6 +747,8 @@ class LogFloat:
             return Decimal("NaN")
         if log == _INF:
             return Decimal("-Infinity" if sign < 0 else "Infinity")
+        if log == -_INF:  # zero: its log is -inf, which the range check below would refuse
+            return Decimal(0)
         if abs(log) > _DECIMAL_MAX_LOG:
             raise OverflowError(
                 "LogFloat.to_decimal: the decimal exponent is beyond Decimal's range "
@@ -784,12 +786,16 @@ class LogFloat:
         (Fraction(5000000000000001, 50000000000000000), Fraction(-3, 4))
         >>> LogFloat("1e-5000").to_fraction().denominator == 10**5000
         True
+        >>> LogFloat(0).to_fraction()
+        Fraction(0, 1)
         """
         log = self._log
         if log != log:
             raise ValueError("cannot convert NaN to integer ratio")
         if log == _INF:
             raise OverflowError("cannot convert Infinity to integer ratio")
+        if log == -_INF:
+            return Fraction(0)
         if abs(log) > _MAX_INT_LOG:
             raise OverflowError("LogFloat too large or small for a Fraction (more than a million digits)")
         return Fraction(self.to_decimal())

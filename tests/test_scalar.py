@@ -1490,3 +1490,10 @@ def test_format_with_precision_and_to_mpmath_give_the_stored_value():
 def test_int_of_a_million_digits():
     assert int(LogFloat("1e99999")) == 10**99999
     assert int(LogFloat("-1.5e5000")) == -15 * 10**4999
+
+
+def test_zero_converts_to_decimal_and_fraction():
+    """Regression: the range checks of to_decimal/to_fraction refused zero (log -inf)."""
+    assert LogFloat(0).to_decimal() == 0
+    assert LogFloat(-0.0).to_fraction() == 0
+    assert LogFloat(0).to_fraction() == Fraction(0)
