@@ -34,7 +34,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from logspace import _kernels, _text
+from logspace import _backends, _kernels, _text
 from logspace._scalar import LogFloat
 
 __all__ = ["LogArray"]
@@ -77,11 +77,11 @@ def _logs_of_values(values: NDArray[Any]) -> Raw:
         )
     if kind != "f" or values.dtype == np.float16:
         values = values.astype(np.float64)
-    log = _kernels.elementwise(_log_abs, values, divide="ignore")
+    log = _backends.elementwise(_log_abs, values, divide="ignore")
     if kind in "bu":
         return log, None
     neg = np.signbit(values) & (values != 0)
-    return log, (neg if _kernels.any_true(neg, if_lazy=True) else None)
+    return log, (neg if _backends.any_true(neg, if_lazy=True) else None)
 
 
 def _logs_of_objects(values: NDArray[Any]) -> Raw:
@@ -110,7 +110,7 @@ def _raw(x: Any) -> Raw:
     if isinstance(x, numbers.Real):
         as_float = LogFloat(x)
         return as_float._log, (True if as_float._sign < 0 else None)
-    if _kernels.is_lazy(x):  # a dask array of linear values
+    if _backends.is_lazy(x):  # a dask array of linear values
         return _logs_of_values(x)
     raise TypeError(f"cannot combine a LogArray with {type(x).__name__!r}")
 
@@ -131,11 +131,11 @@ def _result_dtype(*logs: Any) -> np.dtype[Any]:
 
 def _wrap(log: Any, neg: Any, dtype: np.dtype[Any]) -> LogArray:
     if type(log) is not np.ndarray:
-        log = _kernels.asarray(log)
+        log = _backends.asarray(log)
     if log.dtype != dtype:
         log = log.astype(dtype)
     if neg is not None:
-        neg = _kernels.mask_like(neg, log)
+        neg = _backends.mask_like(neg, log)
     return LogArray._from_parts(log, neg)
 
 
@@ -154,7 +154,7 @@ def _sign_of(log: Any, neg: Any) -> Any:
         if neg is not None:
             sign = np.where(neg & (log > -np.inf), -1.0, sign)
     sign = np.where(np.isnan(log), np.nan, sign)
-    return sign.astype(_kernels.asarray(log).dtype, copy=False)
+    return sign.astype(_backends.asarray(log).dtype, copy=False)
 
 
 # ---------------------------------------------------------------------------
@@ -174,7 +174,7 @@ def divide(x: Any, y: Any) -> LogArray:
     (la, na), (lb, nb) = _raw(x), _raw(y)
     log = np.subtract(la, lb)
     # As numpy: x / 0 warns for finite x (inf / 0 is quiet); not lazily.
-    if _kernels.any_true((_kernels.asarray(lb) == -np.inf) & np.isfinite(la), if_lazy=False):
+    if _backends.any_true((_backends.asarray(lb) == -np.inf) & np.isfinite(la), if_lazy=False):
         _kernels._signal("divide", "divide")
     return _wrap(log, _xor_neg(na, nb), _result_dtype(la, lb))
 
@@ -198,7 +198,7 @@ def subtract(x: Any, y: Any) -> LogArray:
     """
     (la, na), (lb, nb) = _raw(x), _raw(y)
     dtype = _result_dtype(la, lb)
-    if na is None and nb is None and not _kernels.any_true(np.less(la, lb), if_lazy=True):
+    if na is None and nb is None and not _backends.any_true(np.less(la, lb), if_lazy=True):
         return _wrap(_kernels.logsubexp(la, lb), None, dtype)
     log, neg = _kernels.logaddexp_signed(la, _false_if_none(na), lb, np.logical_not(_false_if_none(nb)))
     return _wrap(log, neg, dtype)
@@ -215,12 +215,12 @@ def negative(x: Any) -> LogArray:
 
 def positive(x: Any) -> LogArray:
     log, neg = _raw(x)
-    return _wrap(_kernels.copy(log), None if neg is None else _kernels.copy(neg), _result_dtype(log))
+    return _wrap(_backends.copy(log), None if neg is None else _backends.copy(neg), _result_dtype(log))
 
 
 def absolute(x: Any) -> LogArray:
     log, _ = _raw(x)
-    return _wrap(_kernels.copy(log), None, _result_dtype(log))
+    return _wrap(_backends.copy(log), None, _result_dtype(log))
 
 
 def power(x: Any, y: Any) -> LogArray:
@@ -231,21 +231,21 @@ def power(x: Any, y: Any) -> LogArray:
     """
     log, neg = _raw(x)
     exponent = _linear(y)
-    out = _kernels.elementwise(_power_logs, log, exponent, np.logical_not(_false_if_none(neg)), invalid="ignore")
-    if _kernels.any_true((_kernels.asarray(log) == -np.inf) & (exponent < 0), if_lazy=False):
+    out = _backends.elementwise(_power_logs, log, exponent, np.logical_not(_false_if_none(neg)), invalid="ignore")
+    if _backends.any_true((_backends.asarray(log) == -np.inf) & (exponent < 0), if_lazy=False):
         _kernels._signal("divide", "power")
-    strong = isinstance(y, LogArray | np.ndarray) or _kernels.is_lazy(y)
+    strong = isinstance(y, LogArray | np.ndarray) or _backends.is_lazy(y)
     dtype = _result_dtype(log, out if strong else 1.0)
     if neg is None:
         return _wrap(out, None, dtype)
-    odd = _kernels.elementwise(_is_odd, exponent, invalid="ignore")
-    whole = _kernels.elementwise(_is_whole, exponent, invalid="ignore")
-    bad = _kernels.asarray(neg) & ~whole & np.isfinite(log) & ~np.isnan(exponent)
-    if _kernels.any_true(bad, if_lazy=True):
+    odd = _backends.elementwise(_is_odd, exponent, invalid="ignore")
+    whole = _backends.elementwise(_is_whole, exponent, invalid="ignore")
+    bad = _backends.asarray(neg) & ~whole & np.isfinite(log) & ~np.isnan(exponent)
+    if _backends.any_true(bad, if_lazy=True):
         out = np.where(bad, np.nan, out)
-        if _kernels.any_true(bad, if_lazy=False):
+        if _backends.any_true(bad, if_lazy=False):
             _kernels._signal("invalid", "power")
-    return _wrap(out, _kernels.asarray(neg) & odd, dtype)
+    return _wrap(out, _backends.asarray(neg) & odd, dtype)
 
 
 def _power_logs(log: Any, exponent: Any, positive: Any) -> Any:
@@ -278,10 +278,10 @@ def sqrt(x: Any) -> LogArray:
     log, neg = _raw(x)
     out = np.multiply(log, 0.5)
     if neg is not None:
-        bad = _kernels.asarray(neg) & (_kernels.asarray(log) > -np.inf)
-        if _kernels.any_true(bad, if_lazy=True):
+        bad = _backends.asarray(neg) & (_backends.asarray(log) > -np.inf)
+        if _backends.any_true(bad, if_lazy=True):
             out = np.where(bad, np.nan, out)
-            if _kernels.any_true(bad, if_lazy=False):
+            if _backends.any_true(bad, if_lazy=False):
                 _kernels._signal("invalid", "sqrt")
     return _wrap(out, None, _result_dtype(log))
 
@@ -298,18 +298,18 @@ def _linear(x: Any) -> Any:
         return float(x)
     if isinstance(x, complex) or np.iscomplexobj(x):
         raise TypeError("LogArray holds real numbers; got a complex exponent")
-    return _kernels.asarray(x) if not isinstance(x, (int, float)) else x
+    return _backends.asarray(x) if not isinstance(x, (int, float)) else x
 
 
 def _compare(op: Any, x: Any, y: Any) -> NDArray[np.bool_]:
     """Exact comparison of values: by sign, then by log (reversed if negative)."""
     (la, na), (lb, nb) = _raw(x), _raw(y)
     if na is None and nb is None:
-        return op(_kernels.asarray(la), _kernels.asarray(lb))
+        return op(_backends.asarray(la), _backends.asarray(lb))
     sa, sb = _sign_of(la, na), _sign_of(lb, nb)
     with np.errstate(invalid="ignore"):
-        key_a = np.where(sa < 0, -_kernels.asarray(la), np.where(sa == 0, 0.0, la))
-        key_b = np.where(sb < 0, -_kernels.asarray(lb), np.where(sb == 0, 0.0, lb))
+        key_a = np.where(sa < 0, -_backends.asarray(la), np.where(sa == 0, 0.0, la))
+        key_b = np.where(sb < 0, -_backends.asarray(lb), np.where(sb == 0, 0.0, lb))
         same_sign = sa == sb
         return np.where(same_sign, op(key_a, key_b), op(sa, sb))
 
@@ -383,7 +383,7 @@ def matmul(x: Any, y: Any) -> LogArray:
 
 
 def _split_signs(log: Any, neg: Any) -> tuple[Any, Any]:
-    log = _kernels.asarray(log)
+    log = _backends.asarray(log)
     if neg is None:
         return log, np.full_like(log, -np.inf)
     return np.where(neg, -np.inf, log), np.where(neg, log, -np.inf)
@@ -394,11 +394,11 @@ def isnan(x: Any) -> NDArray[np.bool_]:
 
 
 def isinf(x: Any) -> NDArray[np.bool_]:
-    return _kernels.asarray(_raw(x)[0]) == np.inf
+    return _backends.asarray(_raw(x)[0]) == np.inf
 
 
 def isfinite(x: Any) -> NDArray[np.bool_]:
-    return _kernels.asarray(_raw(x)[0]) < np.inf
+    return _backends.asarray(_raw(x)[0]) < np.inf
 
 
 def sign(x: Any) -> NDArray[Any]:
@@ -409,12 +409,12 @@ def sign(x: Any) -> NDArray[Any]:
 def log(x: Any) -> NDArray[Any]:
     """The natural logs: the stored logs; nan (numpy's warning) where negative."""
     lg, neg = _raw(x)
-    out = _kernels.copy(lg)
+    out = _backends.copy(lg)
     if neg is not None:
-        bad = _kernels.asarray(neg) & (out > -np.inf)
-        if _kernels.any_true(bad, if_lazy=True):
+        bad = _backends.asarray(neg) & (out > -np.inf)
+        if _backends.any_true(bad, if_lazy=True):
             out = np.where(bad, np.nan, out)
-            if _kernels.any_true(bad, if_lazy=False):
+            if _backends.any_true(bad, if_lazy=False):
                 _kernels._signal("invalid", "log")
     return out
 
@@ -489,7 +489,7 @@ class LogArray:
         if isinstance(values, LogArray):
             log, neg = values._log.copy(), None if values._neg is None else values._neg.copy()
             dt = dt or values.dtype  # a float32 LogArray stays float32
-        elif _kernels.is_lazy(values):  # a dask array of linear values: stays lazy
+        elif _backends.is_lazy(values):  # a dask array of linear values: stays lazy
             log, neg = _logs_of_values(values)
             if dt is None and values.dtype == np.float32:
                 dt = np.dtype(np.float32)
@@ -516,14 +516,14 @@ class LogArray:
                 log, neg = _logs_of_values(arr)
                 if dt is None and arr.dtype == np.float32:
                     dt = np.dtype(np.float32)
-        log = _kernels.asarray(log, dtype=dt or np.float64)
+        log = _backends.asarray(log, dtype=dt or np.float64)
         if signed and neg is None:
             neg = np.zeros_like(log, dtype=bool)
         elif signed is False and neg is not None:
             negative = neg & (log > -np.inf)
-            if _kernels.any_true(negative, if_lazy=False):  # a signed LogArray may hold no negative value
+            if _backends.any_true(negative, if_lazy=False):  # a signed LogArray may hold no negative value
                 raise ValueError("LogArray(..., signed=False) got negative values")
-            if _kernels.is_lazy(negative):  # not known yet: a negative value will be nan, a domain error
+            if _backends.is_lazy(negative):  # not known yet: a negative value will be nan, a domain error
                 log = np.where(negative, np.nan, log)
             neg = None
         self._log = log
@@ -554,7 +554,7 @@ class LogArray:
         log = self._log
         if cache is not None and cache[0] == side and cache[1].shape == log.shape and (cache[1] == log).all():
             return cache[2]
-        if _kernels.is_lazy(log):  # checking a snapshot would compute: a lazy @ does not cache
+        if _backends.is_lazy(log):  # checking a snapshot would compute: a lazy @ does not cache
             return None
         prepared = _kernels.prepare_logmatmul(log, side)
         self._matmul_cache = (side, log.copy(), prepared)
@@ -574,15 +574,15 @@ class LogArray:
         (see docs/dask.md).
         """
         dt = _check_dtype(dtype)
-        logs = _kernels.asarray(log, dtype=dt)
+        logs = _backends.asarray(log, dtype=dt)
         if logs.dtype not in _LOG_DTYPES:
             logs = _kernels._as_logs(logs, "LogArray.from_log")
             if logs.dtype not in _LOG_DTYPES:
                 logs = logs.astype(np.float64)
         neg = None
         if sign is not None:
-            logs, negative = _kernels.same_backing(logs, _kernels.asarray(sign) < 0)
-            neg = _kernels.mask_like(negative, logs)  # a new writeable array (or a lazy one)
+            logs, negative = _backends.same_backing(logs, _backends.asarray(sign) < 0)
+            neg = _backends.mask_like(negative, logs)  # a new writeable array (or a lazy one)
         return cls._from_parts(logs, neg)
 
     # -- constructors -----------------------------------------------------
@@ -667,7 +667,7 @@ class LogArray:
         return LogArray._from_parts(fn(self._log, *args, **kwargs), neg)
 
     def copy(self) -> LogArray:
-        return self._map(_kernels.copy)
+        return self._map(_backends.copy)
 
     def __copy__(self) -> LogArray:
         return self.copy()  # as ndarray: copy.copy copies the data (__reduce__ would share it)
@@ -710,7 +710,7 @@ class LogArray:
 
     def item(self, *args: Any) -> LogFloat:
         """One element as a LogFloat (no argument: the only element); computes a lazy array."""
-        if _kernels.is_lazy(self._log):
+        if _backends.is_lazy(self._log):
             computed = self.compute()
             return computed if isinstance(computed, LogFloat) else computed.item(*args)
         log = self._log.item(*args)
@@ -728,7 +728,7 @@ class LogArray:
 
         For a lazy (dask-backed) array, a lazy dask array of the linear values.
         """
-        values = _kernels.asarray(np.exp(self._log))  # 0-d: np.exp gives a scalar
+        values = _backends.asarray(np.exp(self._log))  # 0-d: np.exp gives a scalar
         if self._neg is not None:
             values = np.where(self._neg, -values, values)
         return values
@@ -740,13 +740,13 @@ class LogArray:
         return values if dtype is None else values.astype(dtype)
 
     def __repr__(self) -> str:
-        if _kernels.is_lazy(self._log):
+        if _backends.is_lazy(self._log):
             return _dask_backend().describe(self._log, self._neg)
         prefix = "LogArray("
         return prefix + self._format(", ", prefix) + ")"
 
     def __str__(self) -> str:
-        if _kernels.is_lazy(self._log):
+        if _backends.is_lazy(self._log):
             return repr(self)
         return self._format(" ", "")
 
@@ -796,7 +796,7 @@ class LogArray:
         >>> LogArray([0.5]).chunks is None
         True
         """
-        return self._log.chunks if _kernels.is_lazy(self._log) else None  # type: ignore[attr-defined]
+        return self._log.chunks if _backends.is_lazy(self._log) else None  # type: ignore[attr-defined]
 
     def compute(self, **kwargs: Any) -> Any:
         """Compute a dask-backed array: a numpy-backed LogArray, or a LogFloat when 0-d.
@@ -815,7 +815,7 @@ class LogArray:
         >>> (a * 2).compute()
         LogArray([1.  , 0.5 , 0.25])
         """
-        if not _kernels.is_lazy(self._log):
+        if not _backends.is_lazy(self._log):
             return self
         return _dask_backend().compute(self, **kwargs)
 
@@ -835,12 +835,12 @@ class LogArray:
         >>> kept.sum().compute()
         LogFloat('0.328125')
         """
-        if not _kernels.is_lazy(self._log):
+        if not _backends.is_lazy(self._log):
             return self
         return _dask_backend().persist(self, **kwargs)
 
     def __dask_graph__(self) -> Any:
-        if not _kernels.is_lazy(self._log):
+        if not _backends.is_lazy(self._log):
             return None
         return _dask_backend().graph(self._log, self._neg)
 
@@ -870,13 +870,13 @@ class LogArray:
         if isinstance(key, LogArray):
             raise TypeError("index a LogArray with integers, slices or boolean ndarrays, not a LogArray")
         log = self._log[key]
-        if isinstance(log, np.ndarray) or _kernels.is_lazy(log):  # lazy: a 0-d LogArray for an element
+        if isinstance(log, np.ndarray) or _backends.is_lazy(log):  # lazy: a 0-d LogArray for an element
             return LogArray._from_parts(log, None if self._neg is None else self._neg[key])
         return _scalar(float(log), bool(self._neg[key]) if self._neg is not None else False)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         log, neg = _raw(value)
-        if neg is not None and _kernels.any_true(neg & (_kernels.asarray(log) > -np.inf), if_lazy=True):
+        if neg is not None and _backends.any_true(neg & (_backends.asarray(log) > -np.inf), if_lazy=True):
             if self._neg is None:
                 raise ValueError(
                     "cannot assign negative values to an unsigned LogArray; make a signed one with "
@@ -979,11 +979,11 @@ class LogArray:
         weights = np.where(self._neg, -1.0, 1.0)
         log, sgn = _kernels.logsumexp(self._log, axis=axis, b=weights, keepdims=keepdims, return_sign=True)
         nan = np.isnan(log)
-        if _kernels.any_true(nan, if_lazy=False) and np.any(
+        if _backends.any_true(nan, if_lazy=False) and np.any(
             nan & ~np.isnan(self._log).any(axis=axis, keepdims=keepdims)
         ):
             _kernels._signal("invalid", "sum")  # inf - inf, as numpy
-        return _reduced(log, _kernels.asarray(sgn) < 0, self.dtype)
+        return _reduced(log, _backends.asarray(sgn) < 0, self.dtype)
 
     def prod(self, axis: Any = None, keepdims: bool = False) -> Any:
         """Product: a sum of logs (numpy's pairwise summation)."""
@@ -1129,7 +1129,7 @@ class LogArray:
             out = _kernels.log_softmax(self._log, axis=axis)
             nan = np.isnan(out)
             # 0 / 0 or inf / inf warns, as numpy (a nan that was in the input does not)
-            if _kernels.any_true(nan, if_lazy=False):
+            if _backends.any_true(nan, if_lazy=False):
                 if np.any(nan & ~np.isnan(self._log).any(axis=axis, keepdims=True)):
                     _kernels._signal("invalid", "normalize")
             return _wrap(out, None, self.dtype)
@@ -1159,7 +1159,7 @@ class LogArray:
 
     def take(self, indices: Any, axis: int | None = None) -> Any:
         log = np.take(self._log, indices, axis=axis)
-        if not (isinstance(log, np.ndarray) or _kernels.is_lazy(log)):
+        if not (isinstance(log, np.ndarray) or _backends.is_lazy(log)):
             return _scalar(float(log), bool(np.take(self._neg, indices, axis=axis)) if self._neg is not None else False)
         return LogArray._from_parts(log, None if self._neg is None else np.take(self._neg, indices, axis=axis))
 
@@ -1189,7 +1189,7 @@ def _reduced(log: Any, neg: Any, dtype: np.dtype[Any]) -> Any:
 
     A lazy 0-d result stays a (0-d, lazy) LogArray: a LogFloat holds a value.
     """
-    if np.ndim(log) == 0 and not _kernels.is_lazy(log):
+    if np.ndim(log) == 0 and not _backends.is_lazy(log):
         return _scalar(float(log), bool(neg) if neg is not None else False)
     return _wrap(log, neg, dtype)
 
