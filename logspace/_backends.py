@@ -7,8 +7,10 @@ it. Three kinds of input are told apart:
   and anything else that is not recognised below; the numpy kernels convert
   it with :func:`numpy.asarray`.
 * ``"dask"``: a dask array (lazy: a graph, no values yet).
+* ``"torch"`` and ``"jax"``: their tensors and arrays (JAX tracers
+  included), which get kernels with gradient rules;
 * ``"array_api"``: an array of any other library that speaks the array API
-  standard: torch, JAX, CuPy, array-api-strict, or any type with an
+  standard: CuPy, array-api-strict, or any type with an
   ``__array_namespace__`` method.
 
 numpy input pays one dictionary lookup per argument (the type of an array
@@ -51,6 +53,8 @@ __all__ = [
 ]
 
 DASK = "dask"
+TORCH = "torch"
+JAX = "jax"
 ARRAY_API = "array_api"
 # Where the dask and JAX tests look (never importing them).
 _MODULES = sys.modules
@@ -79,7 +83,7 @@ _KIND_OF_TYPE: dict[type, str | None] = {
 _UNSEEN = "unseen"
 # Top-level modules whose arrays take the array-API kernels even where the
 # type has no ``__array_namespace__`` of its own (array-api-compat wraps them).
-_ARRAY_API_LIBRARIES = frozenset({"torch", "jax", "jaxlib", "cupy", "array_api_strict", "sparse", "ndonnx"})
+_ARRAY_API_LIBRARIES = frozenset({"cupy", "array_api_strict", "sparse", "ndonnx"})
 
 
 def _classify(t: type) -> str | None:
@@ -89,6 +93,10 @@ def _classify(t: type) -> str | None:
         found: str | None = None
     elif top == "dask":
         found = DASK if "dask.array" in _MODULES and issubclass(t, _MODULES["dask.array"].Array) else None
+    elif top == "torch":
+        found = TORCH
+    elif top in ("jax", "jaxlib"):
+        found = JAX
     elif top in _ARRAY_API_LIBRARIES or hasattr(t, "__array_namespace__"):
         found = ARRAY_API
     else:
@@ -98,10 +106,10 @@ def _classify(t: type) -> str | None:
 
 
 def kind(*arrays: Any) -> str | None:
-    """``None`` for numpy input, else ``"dask"`` or ``"array_api"``.
+    """``None`` for numpy input, else ``"dask"``, ``"torch"``, ``"jax"`` or ``"array_api"``.
 
-    dask wins over the array API (a dask graph may hold any chunks); a mix
-    of numpy and one other library is that library's (the numpy operands are
+    dask wins over the others (a dask graph may hold any chunks); a mix of
+    numpy and one other library is that library's (the numpy operands are
     converted). One dictionary lookup per argument for numpy input.
 
     >>> kind([1.0, 2.0], None) is None
@@ -128,10 +136,9 @@ def library(x: Any) -> str:
     k = kind(x)
     if k is None:
         return "numpy"
-    if k is DASK:
-        return "dask"
-    top = type(x).__module__.partition(".")[0]
-    return "jax" if top == "jaxlib" else top
+    if k is not ARRAY_API:
+        return k
+    return type(x).__module__.partition(".")[0]
 
 
 def is_lazy(x: Any) -> bool:

@@ -79,22 +79,32 @@ def _implementation(*arrays: Any) -> ModuleType | None:
 
     The one dispatch point of the kernels: :func:`logspace._backends.kind`
     answers with one dictionary lookup per numpy argument. The dask and the
-    array-API kernels are imported on first use and given these numpy
-    kernels (dask applies them chunk by chunk; torch on the CPU runs them on
-    a tensor's buffer), so neither imports this module back.
+    other kernels are imported on first use; those that need these numpy
+    kernels are given them through their ``bind`` (dask applies them chunk
+    by chunk; torch on the CPU runs them on a tensor's buffer), so no module
+    imports this one back.
     """
     found = _backends.kind(*arrays)
     if found is None:
         return None
     impl = _LOADED.get(found)
     if impl is None:
-        impl = importlib.import_module("logspace._dask" if found == _backends.DASK else "logspace._xp_kernels")
-        impl.bind(sys.modules[__name__])
+        impl = importlib.import_module(_IMPLEMENTATION_MODULES[found])
+        bind = getattr(impl, "bind", None)
+        if bind is not None:
+            bind(sys.modules[__name__])
         _LOADED[found] = impl
     return impl
 
 
 _LOADED: dict[str, ModuleType] = {}
+# The kernels for each kind of array that _backends.kind tells apart.
+_IMPLEMENTATION_MODULES = {
+    _backends.DASK: "logspace._dask",
+    _backends.TORCH: "logspace._torch",
+    _backends.JAX: "logspace._jax",
+    _backends.ARRAY_API: "logspace._xp_kernels",
+}
 
 
 # ---------------------------------------------------------------------------
