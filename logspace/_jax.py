@@ -51,7 +51,10 @@ __all__ = [
 
 
 def _weight(x: Any, out: Any) -> Any:
-    """exp(x - out), the share of the term x in the sum whose log is ``out``; 0 where x is -inf (0/0 when out is too)."""
+    """exp(x - out), the share of the term x in the sum whose log is ``out``.
+
+    0 where x is -inf, so that 0/0 (out is -inf too) gives 0.
+    """
     return jnp.where(x == -math.inf, 0.0, jnp.exp(x - out))
 
 

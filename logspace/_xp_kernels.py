@@ -69,7 +69,7 @@ _EXACT_CHUNK = 1 << 21
 
 
 def _default_float(xp: Any, x: Any) -> Any:
-    """The dtype integers and booleans become: float64, or float32 where the library has no float64 (JAX without x64)."""
+    """The dtype integers and booleans become: float64, or float32 where there is none (JAX without x64)."""
     if _backends.library(x) == "jax":
         import jax
 
@@ -442,7 +442,8 @@ def cumulative_shares(xp: Any, x: Any, y: Any) -> tuple[Any, Any]:
     b_j = exp(x_j - y_j) in [0, 1]: nothing overflows, and a prefix of only
     -inf (0/0) gets 0. Returns ``(a, b)``.
     """
-    previous = _concat_last(xp, xp.full(y.shape[:-1] + (1,), -math.inf, dtype=y.dtype, device=_backends.device(y)), y[..., :-1])
+    start = xp.full(y.shape[:-1] + (1,), -math.inf, dtype=y.dtype, device=_backends.device(y))
+    previous = _concat_last(xp, start, y[..., :-1])
     decay = xp.where(previous == -math.inf, 0.0, xp.exp(previous - y))
     share = xp.where(x == -math.inf, 0.0, xp.exp(x - y))
     return decay, share
