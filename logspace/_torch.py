@@ -204,16 +204,29 @@ class _LogSumExp(torch.autograd.Function):
             res = _on_numpy("logsumexp", x, axis=axes if x.ndim else None, keepdims=keepdims)
         else:
             res = _xp.logsumexp_core(_xp_namespace(x), x, None, axes, keepdims, False)
-        ctx.save_for_backward(x, res)
+        ctx.save_for_backward(x)
         ctx.axes = axes
         return res
 
     @staticmethod
     def backward(ctx: Any, g: torch.Tensor) -> Any:
-        x, res = ctx.saved_tensors
-        shape = tuple(x.shape)
-        # The softmax weights; 0 over a slice of only -inf (0/0), nowhere else.
-        return _kept(g, shape, ctx.axes) * _weight(x, _kept(res, shape, ctx.axes)), None, None
+        (x,) = ctx.saved_tensors
+        return _kept(g, tuple(x.shape), ctx.axes) * _softmax_weights(x, ctx.axes), None, None
+
+
+def _softmax_weights(x: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
+    """exp(x - max) / sum(exp(x - max)) over ``axes``: a few ulps whatever the offset.
+
+    exp(x - logsumexp) would carry the absolute error of the log-sum-exp,
+    ~u |result|, into every weight. A slice of only -inf gets weights 0
+    (its derivative is 0/0), and no other slice is touched.
+    """
+    if not axes:
+        return torch.where(x == -math.inf, 0.0, 1.0).to(x.dtype)
+    top = torch.amax(x, dim=axes, keepdim=True)
+    e = torch.exp(x - torch.where(torch.isfinite(top), top, 0.0))
+    total = e.sum(dim=axes, keepdim=True)
+    return e / torch.where(total == 0.0, 1.0, total)
 
 
 class _WeightedLogSumExp(torch.autograd.Function):
