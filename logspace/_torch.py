@@ -67,7 +67,8 @@ def _numpy_forward(x: torch.Tensor) -> bool:
 
 
 def _buffer(x: torch.Tensor) -> Any:
-    return x.detach().resolve_conj().resolve_neg().numpy()
+    t = x.detach()
+    return (t.resolve_neg() if t.is_neg() else t).numpy()
 
 
 def _tensor(result: Any, like: torch.Tensor) -> torch.Tensor:
@@ -165,31 +166,59 @@ def _broadcast(*tensors: torch.Tensor) -> list[torch.Tensor]:
 
 def logaddexp(a: Any, b: Any) -> torch.Tensor:
     _, (x, y) = _xp.inputs("logaddexp", a, b)
-    out: torch.Tensor = _LogAddExp.apply(*_broadcast(x, y))
+    out: torch.Tensor = _apply(_LogAddExp, *_broadcast(x, y))
     return out
 
 
 def logsubexp(a: Any, b: Any) -> torch.Tensor:
     _, (x, y) = _xp.inputs("logsubexp", a, b)
-    out: torch.Tensor = _LogSubExp.apply(*_broadcast(x, y))
+    out: torch.Tensor = _apply(_LogSubExp, *_broadcast(x, y))
     return out
 
 
 def log1pexp(x: Any) -> torch.Tensor:
     _, (v,) = _xp.inputs("log1pexp", x)
-    out: torch.Tensor = _Log1pExp.apply(v)
+    out: torch.Tensor = _apply(_Log1pExp, v)
     return out
 
 
 def log1mexp(x: Any) -> torch.Tensor:
     _, (v,) = _xp.inputs("log1mexp", x)
-    out: torch.Tensor = _Log1mExp.apply(v)
+    out: torch.Tensor = _apply(_Log1mExp, v)
     return out
 
 
 # ---------------------------------------------------------------------------
 # Reductions and softmax
 # ---------------------------------------------------------------------------
+
+
+def _numpy_axis(x: torch.Tensor, axes: tuple[int, ...]) -> tuple[int, ...] | None:
+    """``axes`` for the numpy kernel: None when they are all (its one-dimensional fast path)."""
+    return None if len(axes) == x.ndim else axes
+
+
+def _apply(function: type[torch.autograd.Function], *args: Any) -> Any:
+    """``function.apply(*args)``, or its forward pass alone where no gradient is recorded."""
+    if torch.is_grad_enabled() and any(isinstance(a, torch.Tensor) and a.requires_grad for a in args):
+        return function.apply(*args)
+    return function.forward(_NO_CONTEXT, *args)
+
+
+class _NoContext:
+    """The ``ctx`` of a forward pass run outside autograd: what it saves is dropped."""
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        pass
+
+    def mark_non_differentiable(self, *tensors: Any) -> None:
+        pass
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        pass
+
+
+_NO_CONTEXT = _NoContext()
 
 
 def _kept(res: torch.Tensor, shape: tuple[int, ...], axes: tuple[int, ...]) -> torch.Tensor:
@@ -201,7 +230,7 @@ class _LogSumExp(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, axes: tuple[int, ...], keepdims: bool) -> torch.Tensor:
         if _numpy_forward(x):
-            res = _on_numpy("logsumexp", x, axis=axes if x.ndim else None, keepdims=keepdims)
+            res = _on_numpy("logsumexp", x, axis=_numpy_axis(x, axes), keepdims=keepdims)
         else:
             res = _xp.logsumexp_core(_xp_namespace(x), x, None, axes, keepdims, False)
         ctx.save_for_backward(x)
@@ -234,7 +263,7 @@ class _WeightedLogSumExp(torch.autograd.Function):
     def forward(ctx: Any, x: torch.Tensor, w: torch.Tensor, axes: tuple[int, ...], keepdims: bool) -> Any:
         if _numpy_forward(x):
             res, sign = _on_numpy(
-                "logsumexp", x, axis=axes if x.ndim else None, b=_buffer(w), keepdims=keepdims, return_sign=True
+                "logsumexp", x, axis=_numpy_axis(x, axes), b=_buffer(w), keepdims=keepdims, return_sign=True
             )
         else:
             res, sign = _xp.weighted_lse(_xp_namespace(x), x, w, axes, keepdims)
@@ -261,12 +290,15 @@ def logsumexp(
     keepdims: bool = False,
     return_sign: bool = False,
 ) -> Any:
-    xp, (x, w) = _xp.inputs("logsumexp", a, b)
+    if b is None and type(a) is torch.Tensor and a.dtype in _ON_BUFFER:
+        xp, x, w = None, a, None  # the common call: no conversion to look for
+    else:
+        xp, (x, w) = _xp.inputs("logsumexp", a, b)
     axes = _xp._axes(axis, x.ndim)
     if w is None:
-        res = _LogSumExp.apply(x, axes, keepdims)
-        return (res, _xp._lse_sign(xp, res)) if return_sign else res
-    res, sign = _WeightedLogSumExp.apply(*_broadcast(x, w), axes, keepdims)
+        res = _apply(_LogSumExp, x, axes, keepdims)
+        return (res, _xp._lse_sign(_xp_namespace(res), res)) if return_sign else res
+    res, sign = _apply(_WeightedLogSumExp, *_broadcast(x, w), axes, keepdims)
     if return_sign:
         return res, sign
     return torch.where(sign < 0, math.nan, res)
@@ -308,7 +340,7 @@ def log_softmax(a: Any, axis: int | tuple[int, ...] | None = None) -> torch.Tens
     _, (x,) = _xp.inputs("log_softmax", a)
     if x.numel() == 0:
         return x
-    out: torch.Tensor = _LogSoftmax.apply(x, _xp._axes(axis, x.ndim))
+    out: torch.Tensor = _apply(_LogSoftmax, x, _xp._axes(axis, x.ndim))
     return out
 
 
@@ -316,7 +348,7 @@ def softmax(a: Any, axis: int | tuple[int, ...] | None = None) -> torch.Tensor:
     _, (x,) = _xp.inputs("softmax", a)
     if x.numel() == 0:
         return x
-    out: torch.Tensor = _Softmax.apply(x, _xp._axes(axis, x.ndim))
+    out: torch.Tensor = _apply(_Softmax, x, _xp._axes(axis, x.ndim))
     return out
 
 
@@ -353,7 +385,7 @@ def logcumsumexp(a: Any, axis: int | None = None) -> torch.Tensor:
     (ax,) = _xp._axes(axis, x.ndim)
     if x.shape[ax] == 0:
         return x
-    out: torch.Tensor = _Cumulative.apply(torch.movedim(x, ax, -1))
+    out: torch.Tensor = _apply(_Cumulative, torch.movedim(x, ax, -1))
     return torch.movedim(out, -1, ax)
 
 
@@ -410,5 +442,5 @@ def logmatmulexp(a: Any, b: Any, *, prepared_a: Any = None, prepared_b: Any = No
     x, y = _xp.broadcast_batch(xp, x, y)
     if x.shape[-1] == 0:
         return _xp.finish_matmul(_xp.logmatmulexp_core(xp, x, y), vector_a, vector_b)
-    out: torch.Tensor = _LogMatmulExp.apply(x, y)
+    out: torch.Tensor = _apply(_LogMatmulExp, x, y)
     return _xp.finish_matmul(out, vector_a, vector_b)

@@ -300,16 +300,16 @@ def shifted_sum(xp: Any, x: Any) -> tuple[Any, Any]:
     """(max, sum of exp(x - max) over every term but the first maximum) along the last axis.
 
     keepdims shapes; the last axis must not be empty. A non-finite maximum
-    shifts by 0, so that inf and -inf propagate; tied maxima enter the sum
-    as exact ones.
+    shifts by 0, so that inf and -inf propagate; tied maxima but one enter
+    the sum as exact ones.
     """
-    n = x.shape[-1]
     amax = xp.max(x, axis=-1, keepdims=True)
-    first = xp.argmax(x, axis=-1, keepdims=True)
-    position = xp.arange(n, device=_backends.device(x))
-    t = xp.exp(x - _finite_or_zero(xp, amax))
-    t = xp.where(position == first, xp.zeros_like(t), t)
-    return amax, xp.sum(t, axis=-1, keepdims=True)
+    # Every maximum is left out and all but one are added back as exact ones:
+    # the numpy kernel's sum, without an argmax (a slow reduction in XLA).
+    at_max = x == amax
+    t = xp.where(at_max, 0.0, xp.exp(x - _finite_or_zero(xp, amax)))
+    ties = xp.sum(xp.astype(at_max, x.dtype), axis=-1, keepdims=True)
+    return amax, xp.sum(t, axis=-1, keepdims=True) + xp.maximum(ties - 1.0, 0.0)
 
 
 def lse_state(xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Any]:
