@@ -725,7 +725,7 @@ def backend_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) 
         x = rng.standard_normal(n)
         if torch is not None:
             t = torch.asarray(x)
-            ours = functools.partial(logspace.logsumexp, t)
+            ours: Callable[[], Any] = functools.partial(logspace.logsumexp, t)
             yield _backend_lse_row(cfg, x, "torch", ours, functools.partial(torch.logsumexp, t, 0))
         if jax is not None:
             xj = jax.numpy.asarray(x)
