@@ -44,7 +44,6 @@ __all__ = [
     "device",
     "elementwise",
     "is_lazy",
-    "is_traced",
     "kind",
     "library",
     "mask_like",
@@ -56,7 +55,7 @@ DASK = "dask"
 TORCH = "torch"
 JAX = "jax"
 ARRAY_API = "array_api"
-# Where the dask and JAX tests look (never importing them).
+# Where the dask test looks (never importing dask).
 _MODULES = sys.modules
 # The kind of every type seen so far; numpy's and Python's own types are
 # known from the start, so that numpy input costs one lookup.
@@ -149,20 +148,6 @@ def is_lazy(x: Any) -> bool:
     """
     k = _KIND_OF_TYPE.get(type(x), _UNSEEN)
     return (_classify(type(x)) if k is _UNSEEN else k) is DASK
-
-
-def is_traced(x: Any) -> bool:
-    """Whether ``x`` is a JAX tracer (inside ``jax.jit``, ``vmap``, ``grad``): no concrete values.
-
-    Eager code may look at values (the exact matmul fallback recomputes the
-    entries it flags); traced code must decide with ``lax.cond`` instead.
-
-    >>> is_traced(np.zeros(1))
-    False
-    """
-    if "jax" not in _MODULES:
-        return False
-    return isinstance(x, _MODULES["jax"].core.Tracer)
 
 
 @functools.cache

@@ -23,7 +23,8 @@ library (torch, JAX, CuPy, array-api-strict). It starts with one check,
 lookup for numpy input) and hands other input to :mod:`logspace._dask`, which
 builds a lazy graph applying these same numpy kernels chunk by chunk, or to
 :mod:`logspace._xp_kernels`, the same algorithms written once against the
-array API. logspace never imports dask, torch, JAX or array-api-compat
+array API (through :mod:`logspace._torch` and :mod:`logspace._jax` for
+torch and JAX, which add gradient rules). logspace never imports dask, torch, JAX or array-api-compat
 itself: each is imported only once such an array has been passed in.
 """
 

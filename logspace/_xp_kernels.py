@@ -509,22 +509,17 @@ def logcumsumexp(a: Any, axis: int | None = None) -> Any:
     return logcumsumexp_core(xp, x, axis)
 
 
-def softmax_state(xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Any]:
-    """(amax, s) of the softmax over ``axes``, broadcastable against ``x``."""
-    return lse_state(xp, x, axes)
-
-
 def log_softmax_core(xp: Any, x: Any, axes: tuple[int, ...]) -> Any:
     if math.prod(x.shape) == 0:
         return x
-    amax, s = softmax_state(xp, x, axes)
+    amax, s = lse_state(xp, x, axes)
     return (x - amax) - xp.log1p(s)
 
 
 def softmax_core(xp: Any, x: Any, axes: tuple[int, ...]) -> Any:
     if math.prod(x.shape) == 0:
         return x
-    amax, s = softmax_state(xp, x, axes)
+    amax, s = lse_state(xp, x, axes)
     return xp.exp(x - amax) / (1.0 + s)
 
 
