@@ -44,6 +44,17 @@ BACKENDS = {
     "jax": lambda a: _jnp().asarray(a),
 }
 
+
+@pytest.fixture(autouse=True)
+def _free_jax_compilations():
+    """Drop JAX's compiled code after each test: it adds up to ~1 GB over a file,
+    and the peak memory of this process is inherited by the dask workers that
+    tests/test_dask.py starts (their memory is asserted)."""
+    yield
+    if "jax" in sys.modules:
+        sys.modules["jax"].clear_caches()
+
+
 rng = np.random.default_rng(20261204)
 _X = rng.normal(size=(6, 40)) * 5
 _X[1, 3] = -np.inf

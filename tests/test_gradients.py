@@ -10,6 +10,7 @@ nowhere else, and log1mexp keeps its large derivative near 0.
 from __future__ import annotations
 
 import math
+import sys
 
 import mpmath
 import numpy as np
@@ -55,6 +56,17 @@ GRADS = {"torch": _torch_grad, "jax": _jax_jit_grad}
 @pytest.fixture(params=list(GRADS))
 def grad(request):
     return GRADS[request.param]
+
+
+
+@pytest.fixture(autouse=True)
+def _free_jax_compilations():
+    """Drop JAX's compiled code after each test: it adds up to ~1 GB over a file,
+    and the peak memory of this process is inherited by the dask workers that
+    tests/test_dask.py starts (their memory is asserted)."""
+    yield
+    if "jax" in sys.modules:
+        sys.modules["jax"].clear_caches()
 
 
 rng = np.random.default_rng(7)
