@@ -132,9 +132,19 @@ def _case_reference(index, dtype):
         return getattr(T, f"ref_{name}")(*args, **kw)
 
 
-def _run(name, args, kw, make):
-    kw = {k: (make(v) if k == "b" else v) for k, v in kw.items()}
-    return getattr(logspace, name)(*(make(a) for a in args), **kw)
+def _run(name, args, kw, make, jit=False):
+    """The kernel on the backend's arrays (``jit``: under jax.jit, one compilation instead of one per operation)."""
+    static = {k: v for k, v in kw.items() if k != "b"}
+    weights = {"b": make(kw["b"])} if "b" in kw else {}
+
+    def call(*arrays, **weights):
+        return getattr(logspace, name)(*arrays, **static, **weights)
+
+    if jit:
+        import jax
+
+        call = jax.jit(call)
+    return call(*(make(a) for a in args), **weights)
 
 
 @pytest.mark.parametrize("backend", list(BACKENDS))
@@ -145,7 +155,9 @@ def test_kernel_returns_the_backends_array_within_its_bound(backend, dtype, inde
     make = BACKENDS[backend]
     args = tuple(a.astype(dtype) for a in args)
     kw = {k: (v.astype(dtype) if isinstance(v, np.ndarray) else v) for k, v in kw.items()}
-    out = _run(name, args, kw, make)
+    # JAX runs jitted here (eager JAX compiles every operation: seconds per
+    # case); the eager path is checked by the tests below.
+    out = _run(name, args, kw, make, jit=backend == "jax")
     probe = make(args[0])
     assert type(out) is type(probe)
     assert _backends.device(out) == _backends.device(probe)
