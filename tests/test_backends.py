@@ -268,3 +268,42 @@ def test_importing_logspace_imports_no_array_backend():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_torch_on_a_cuda_device_stays_there_with_its_gradient():
+    torch = _torch()
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    t = torch.tensor(_X[:4], device="cuda", requires_grad=True)
+    out = logspace.logsumexp(t, axis=1)
+    assert out.device == t.device
+    exact = T.ref_logsumexp(_X[:4], axis=1)
+    assert np.all(np.asarray(T.ulp_error(out.detach().cpu().numpy(), exact)) <= FLOAT64_ULP["logsumexp"])
+    out.sum().backward()
+    np.testing.assert_allclose(t.grad.cpu().numpy(), np.array(T.ref_softmax(_X[:4], axis=1), dtype=float), rtol=1e-13)
+    product = logspace.logmatmulexp(torch.tensor(_M1, device="cuda"), torch.tensor(_M2, device="cuda"))
+    assert product.device == t.device
+
+
+def test_cupy_arrays_take_the_array_api_kernels():
+    cp = pytest.importorskip("cupy")
+    x = cp.asarray(_X[:4])
+    out = logspace.logsumexp(x, axis=1)
+    assert type(out) is type(x)
+    exact = T.ref_logsumexp(_X[:4], axis=1)
+    assert np.all(np.asarray(T.ulp_error(cp.asnumpy(out), exact)) <= FLOAT64_ULP["logsumexp"])
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=IDS)
+def test_torch_off_the_cpu_path_meets_the_bounds(monkeypatch, index):
+    # The forward pass a CUDA tensor takes (the array-API kernels on the
+    # tensor's device), run here on CPU tensors.
+    torch = _torch()
+    from logspace import _torch as torch_kernels
+
+    monkeypatch.setattr(torch_kernels, "_numpy_forward", lambda x: False)
+    name, args, kw, metric = CASES[index]
+    out = _run(name, args, kw, torch.asarray)
+    exact = _case_reference(index, np.float64)
+    errors = np.asarray(T.ulp_error(out.detach().numpy(), exact, metric=metric))
+    assert np.all(errors <= _allowed(name, args, exact, np.float64))
