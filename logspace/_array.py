@@ -43,7 +43,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from logspace import _conversions, _kernels, _text
+from logspace import _backends, _conversions, _kernels, _text
 from logspace._scalar import LogFloat
 
 __all__ = ["LogArray"]
@@ -80,11 +80,11 @@ def _logs_of_values(values: NDArray[Any]) -> Raw:
         )
     if values.dtype.itemsize > 8 and kind == "f":  # long double: its values as float64, as np.float64(x)
         values = values.astype(np.float64)
-    log = _kernels.elementwise(_conversions.log_abs, values)
+    log = _backends.elementwise(_conversions.log_abs, values)
     if kind in "bu":
         return log, None
     neg = np.signbit(values) & (values != 0)
-    return log, (neg if _kernels.any_true(neg, if_lazy=True) else None)
+    return log, (neg if _backends.any_true(neg, if_lazy=True) else None)
 
 
 def _logs_of_objects(values: NDArray[Any]) -> Raw:
@@ -125,7 +125,7 @@ def _raw(x: Any) -> Raw:
     if isinstance(x, (numbers.Real, Decimal)):
         as_float = LogFloat(x)  # its correctly rounded log, as LogFloat(x) == x
         return as_float._log, (True if as_float._sign < 0 else None)
-    if _kernels.is_lazy(x):  # a dask array of linear values
+    if _backends.is_lazy(x):  # a dask array of linear values
         return _logs_of_values(x)
     raise TypeError(f"cannot combine a LogArray with {type(x).__name__!r}")
 
@@ -169,11 +169,11 @@ def _result_dtype(*operands: Any) -> np.dtype[Any]:
 
 def _wrap(log: Any, neg: Any, dtype: np.dtype[Any]) -> LogArray:
     if type(log) is not np.ndarray:
-        log = _kernels.asarray(log)
+        log = _backends.asarray(log)
     if log.dtype != dtype:
         log = log.astype(dtype)
     if neg is not None:
-        neg = _kernels.mask_like(neg, log)
+        neg = _backends.mask_like(neg, log)
     return LogArray._from_parts(log, neg)
 
 
@@ -192,7 +192,7 @@ def _sign_of(log: Any, neg: Any) -> Any:
         if neg is not None:
             sign = np.where(neg & (log > -np.inf), -1.0, sign)
     sign = np.where(np.isnan(log), np.nan, sign)
-    return sign.astype(_kernels.asarray(log).dtype, copy=False)
+    return sign.astype(_backends.asarray(log).dtype, copy=False)
 
 
 # ---------------------------------------------------------------------------
@@ -212,7 +212,7 @@ def divide(x: Any, y: Any) -> LogArray:
     (la, na), (lb, nb) = _raw(x), _raw(y)
     log = np.subtract(la, lb)
     # As numpy: x / 0 warns for finite x (inf / 0 is quiet); not lazily.
-    if _kernels.any_true((_kernels.asarray(lb) == -np.inf) & np.isfinite(la), if_lazy=False):
+    if _backends.any_true((_backends.asarray(lb) == -np.inf) & np.isfinite(la), if_lazy=False):
         _kernels._signal("divide", "divide")
     return _wrap(log, _xor_neg(na, nb), _result_dtype(x, y))
 
@@ -249,7 +249,7 @@ def subtract(x: Any, y: Any) -> LogArray:
     (la, na), (lb, nb) = _raw(x), _raw(y)
     _check_broadcast(la, lb)
     dtype = _result_dtype(x, y)
-    if na is None and nb is None and not _kernels.any_true(np.less(la, lb), if_lazy=True):
+    if na is None and nb is None and not _backends.any_true(np.less(la, lb), if_lazy=True):
         return _wrap(_kernels.logsubexp(la, lb), None, dtype)
     log, neg = _kernels.logaddexp_signed(la, _false_if_none(na), lb, np.logical_not(_false_if_none(nb)))
     return _wrap(log, neg, dtype)
@@ -266,12 +266,12 @@ def negative(x: Any) -> LogArray:
 
 def positive(x: Any) -> LogArray:
     log, neg = _raw(x)
-    return _wrap(_kernels.copy(log), None if neg is None else _kernels.copy(neg), _result_dtype(x))
+    return _wrap(_backends.copy(log), None if neg is None else _backends.copy(neg), _result_dtype(x))
 
 
 def absolute(x: Any) -> LogArray:
     log, _ = _raw(x)
-    return _wrap(_kernels.copy(log), None, _result_dtype(x))
+    return _wrap(_backends.copy(log), None, _result_dtype(x))
 
 
 def power(x: Any, y: Any) -> LogArray:
@@ -282,21 +282,21 @@ def power(x: Any, y: Any) -> LogArray:
     """
     log, neg = _raw(x)
     exponent = _linear(y)
-    out = _kernels.elementwise(_power_logs, log, exponent, np.logical_not(_false_if_none(neg)), invalid="ignore")
-    if _kernels.any_true((_kernels.asarray(log) == -np.inf) & (exponent < 0), if_lazy=False):
+    out = _backends.elementwise(_power_logs, log, exponent, np.logical_not(_false_if_none(neg)), invalid="ignore")
+    if _backends.any_true((_backends.asarray(log) == -np.inf) & (exponent < 0), if_lazy=False):
         _kernels._signal("divide", "power")
-    strong = isinstance(y, LogArray | np.ndarray) or _kernels.is_lazy(y)
+    strong = isinstance(y, LogArray | np.ndarray) or _backends.is_lazy(y)
     dtype = _result_dtype(x, y if strong else 1.0)
     if neg is None:
         return _wrap(out, None, dtype)
-    odd = _kernels.elementwise(_is_odd, exponent, invalid="ignore")
-    whole = _kernels.elementwise(_is_whole, exponent, invalid="ignore")
-    bad = _kernels.asarray(neg) & ~whole & np.isfinite(log) & ~np.isnan(exponent)
-    if _kernels.any_true(bad, if_lazy=True):
+    odd = _backends.elementwise(_is_odd, exponent, invalid="ignore")
+    whole = _backends.elementwise(_is_whole, exponent, invalid="ignore")
+    bad = _backends.asarray(neg) & ~whole & np.isfinite(log) & ~np.isnan(exponent)
+    if _backends.any_true(bad, if_lazy=True):
         out = np.where(bad, np.nan, out)
-        if _kernels.any_true(bad, if_lazy=False):
+        if _backends.any_true(bad, if_lazy=False):
             _kernels._signal("invalid", "power")
-    return _wrap(out, _kernels.asarray(neg) & odd, dtype)
+    return _wrap(out, _backends.asarray(neg) & odd, dtype)
 
 
 def _power_logs(log: Any, exponent: Any, positive: Any) -> Any:
@@ -329,10 +329,10 @@ def sqrt(x: Any) -> LogArray:
     log, neg = _raw(x)
     out = np.multiply(log, 0.5)
     if neg is not None:
-        bad = _kernels.asarray(neg) & (_kernels.asarray(log) > -np.inf)
-        if _kernels.any_true(bad, if_lazy=True):
+        bad = _backends.asarray(neg) & (_backends.asarray(log) > -np.inf)
+        if _backends.any_true(bad, if_lazy=True):
             out = np.where(bad, np.nan, out)
-            if _kernels.any_true(bad, if_lazy=False):
+            if _backends.any_true(bad, if_lazy=False):
                 _kernels._signal("invalid", "sqrt")
     return _wrap(out, None, _result_dtype(x))
 
@@ -345,12 +345,12 @@ def _linear(x: Any) -> Any:
     """Linear values of an exponent or base: LogArray/LogFloat to floats (inf and 0 beyond range)."""
     if isinstance(x, LogArray):
         parts = (x._log,) if x._neg is None else (x._log, x._neg)
-        return _kernels.elementwise(_values_in_dtype, *parts, over="ignore", under="ignore")
+        return _backends.elementwise(_values_in_dtype, *parts, over="ignore", under="ignore")
     if isinstance(x, LogFloat):
         return float(x)
     if isinstance(x, complex) or np.iscomplexobj(x):
         raise TypeError("LogArray holds real numbers; got a complex exponent")
-    return _kernels.asarray(x) if not isinstance(x, (int, float)) else x
+    return _backends.asarray(x) if not isinstance(x, (int, float)) else x
 
 
 def _values_in_dtype(log: Any, negative: Any = None) -> Any:
@@ -362,13 +362,13 @@ def _compare(op: Any, x: Any, y: Any) -> NDArray[np.bool_]:
     """Comparison of values: by sign, then by log (reversed if negative); a plain number is LogFloat(v)."""
     (la, na), (lb, nb) = _raw(x), _raw(y)
     # On float64 logs whatever the dtype, as a[i] (a float64 LogFloat) compares.
-    la, lb = _kernels.asarray(la, np.float64), _kernels.asarray(lb, np.float64)
+    la, lb = _backends.asarray(la, np.float64), _backends.asarray(lb, np.float64)
     if na is None and nb is None:
         return op(la, lb)
     sa, sb = _sign_of(la, na), _sign_of(lb, nb)
     with np.errstate(invalid="ignore"):
-        key_a = np.where(sa < 0, -_kernels.asarray(la), np.where(sa == 0, 0.0, la))
-        key_b = np.where(sb < 0, -_kernels.asarray(lb), np.where(sb == 0, 0.0, lb))
+        key_a = np.where(sa < 0, -_backends.asarray(la), np.where(sa == 0, 0.0, la))
+        key_b = np.where(sb < 0, -_backends.asarray(lb), np.where(sb == 0, 0.0, lb))
         same_sign = sa == sb
         return np.where(same_sign, op(key_a, key_b), op(sa, sb))
 
@@ -464,7 +464,7 @@ def matmul(x: Any, y: Any) -> LogArray:
 
 
 def _split_signs(log: Any, neg: Any) -> tuple[Any, Any]:
-    log = _kernels.asarray(log)
+    log = _backends.asarray(log)
     if neg is None:
         return log, np.full_like(log, -np.inf)
     return np.where(neg, -np.inf, log), np.where(neg, log, -np.inf)
@@ -475,11 +475,11 @@ def isnan(x: Any) -> NDArray[np.bool_]:
 
 
 def isinf(x: Any) -> NDArray[np.bool_]:
-    return _kernels.asarray(_raw(x)[0]) == np.inf
+    return _backends.asarray(_raw(x)[0]) == np.inf
 
 
 def isfinite(x: Any) -> NDArray[np.bool_]:
-    return _kernels.asarray(_raw(x)[0]) < np.inf
+    return _backends.asarray(_raw(x)[0]) < np.inf
 
 
 def sign(x: Any) -> NDArray[Any]:
@@ -499,19 +499,19 @@ def log2(x: Any) -> NDArray[Any]:
 
 def _log_to_base(x: Any, base: str) -> NDArray[Any]:
     natural = log(x)
-    out = _kernels.elementwise(functools.partial(_conversions.log_in_base, base=base), natural)
-    return out.astype(_kernels.asarray(natural).dtype, copy=False)
+    out = _backends.elementwise(functools.partial(_conversions.log_in_base, base=base), natural)
+    return out.astype(_backends.asarray(natural).dtype, copy=False)
 
 
 def log(x: Any) -> NDArray[Any]:
     """The natural logs: the stored logs; nan (numpy's warning) where negative."""
     lg, neg = _raw(x)
-    out = _kernels.copy(lg)
+    out = _backends.copy(lg)
     if neg is not None:
-        bad = _kernels.asarray(neg) & (out > -np.inf)
-        if _kernels.any_true(bad, if_lazy=True):
+        bad = _backends.asarray(neg) & (out > -np.inf)
+        if _backends.any_true(bad, if_lazy=True):
             out = np.where(bad, np.nan, out)
-            if _kernels.any_true(bad, if_lazy=False):
+            if _backends.any_true(bad, if_lazy=False):
                 _kernels._signal("invalid", "log")
     return out
 
@@ -590,7 +590,7 @@ class LogArray:
         if isinstance(values, LogArray):
             log, neg = values._log.copy(), None if values._neg is None else values._neg.copy()
             dt = dt or values.dtype  # a float32 LogArray stays float32
-        elif _kernels.is_lazy(values):  # a dask array of linear values: stays lazy
+        elif _backends.is_lazy(values):  # a dask array of linear values: stays lazy
             log, neg = _logs_of_values(values)
             if dt is None and values.dtype == np.float32:
                 dt = np.dtype(np.float32)
@@ -619,14 +619,14 @@ class LogArray:
                 log, neg = _logs_of_values(arr)
                 if dt is None and arr.dtype == np.float32:
                     dt = np.dtype(np.float32)
-        log = _kernels.asarray(log, dtype=dt or np.float64)
+        log = _backends.asarray(log, dtype=dt or np.float64)
         if signed and neg is None:
             neg = np.zeros_like(log, dtype=bool)
         elif signed is False and neg is not None:
             negative = neg & (log > -np.inf)
-            if _kernels.any_true(negative, if_lazy=False):  # a signed LogArray may hold no negative value
+            if _backends.any_true(negative, if_lazy=False):  # a signed LogArray may hold no negative value
                 raise ValueError("LogArray(..., signed=False) got negative values")
-            if _kernels.is_lazy(negative):  # not known yet: a negative value will be nan, a domain error
+            if _backends.is_lazy(negative):  # not known yet: a negative value will be nan, a domain error
                 log = np.where(negative, np.nan, log)
             neg = None
         self._log = log
@@ -657,7 +657,7 @@ class LogArray:
         log = self._log
         if cache is not None and cache[0] == side and cache[1].shape == log.shape and (cache[1] == log).all():
             return cache[2]
-        if _kernels.is_lazy(log):  # checking a snapshot would compute: a lazy @ does not cache
+        if _backends.is_lazy(log):  # checking a snapshot would compute: a lazy @ does not cache
             return None
         prepared = _kernels.prepare_logmatmul(log, side)
         self._matmul_cache = (side, log.copy(), prepared)
@@ -681,7 +681,7 @@ class LogArray:
         dt = _check_dtype(dtype)
         if isinstance(log, np.ma.MaskedArray) or isinstance(sign, np.ma.MaskedArray):
             raise TypeError(_MASKED_MESSAGE.replace("LogArray(m.filled(0.0))", "LogArray.from_log(m.filled(-np.inf))"))
-        logs = _kernels.asarray(log, dtype=dt)
+        logs = _backends.asarray(log, dtype=dt)
         if logs.dtype.kind == "b":
             raise TypeError("LogArray.from_log: the logs must be real numbers, not booleans")
         if logs.dtype not in _LOG_DTYPES:
@@ -690,22 +690,22 @@ class LogArray:
                 logs = logs.astype(np.float64)
         neg = None
         if sign is not None:
-            signs = _kernels.asarray(sign)
+            signs = _backends.asarray(sign)
             if signs.dtype.kind not in "biuf":
                 raise TypeError(f"LogArray.from_log: sign must hold -1, 0 or 1 (or booleans), not dtype {signs.dtype}")
             if signs.dtype.kind != "b":
                 with np.errstate(invalid="ignore"):
                     bad = ~((signs == -1) | (signs == 0) | (signs == 1))
-                if _kernels.any_true(bad, if_lazy=False):
+                if _backends.any_true(bad, if_lazy=False):
                     example = np.asarray(signs)[np.asarray(bad)].reshape(-1)[0].item()
                     raise ValueError(f"LogArray.from_log: sign must hold -1, 0 or 1 (or booleans), got {example!r}")
                 nonzero_with_sign_0 = (signs == 0) & (logs > -np.inf)
-                if _kernels.any_true(nonzero_with_sign_0, if_lazy=False):
+                if _backends.any_true(nonzero_with_sign_0, if_lazy=False):
                     raise ValueError("LogArray.from_log: sign 0 is only for zeros (log -inf), as in LogFloat.from_log")
             else:
                 signs = np.where(signs, -1, 1)  # True marks a negative number, as in the signs of a.signed
-            logs, negative = _kernels.same_backing(logs, signs < 0)
-            neg = _kernels.mask_like(negative, logs)  # a new writeable array (or a lazy one)
+            logs, negative = _backends.same_backing(logs, signs < 0)
+            neg = _backends.mask_like(negative, logs)  # a new writeable array (or a lazy one)
         return cls._from_parts(logs, neg)
 
     # -- constructors -----------------------------------------------------
@@ -840,7 +840,7 @@ class LogArray:
         return LogArray._from_parts(fn(self._log, *args, **kwargs), neg)
 
     def copy(self) -> LogArray:
-        return self._map(_kernels.copy)
+        return self._map(_backends.copy)
 
     def __copy__(self) -> LogArray:
         return self.copy()  # as ndarray: copy.copy copies the data (__reduce__ would share it)
@@ -883,7 +883,7 @@ class LogArray:
 
     def item(self, *args: Any) -> LogFloat:
         """One element as a LogFloat (no argument: the only element); computes a lazy array."""
-        if _kernels.is_lazy(self._log):
+        if _backends.is_lazy(self._log):
             computed = self.compute()
             return computed if isinstance(computed, LogFloat) else computed.item(*args)
         log = self._log.item(*args)
@@ -927,10 +927,10 @@ class LogArray:
         return self._linear_values(underflow, stacklevel=2)
 
     def _linear_values(self, underflow: str, stacklevel: int) -> Any:
-        if _kernels.is_lazy(self._log):
+        if _backends.is_lazy(self._log):
             convert = functools.partial(_conversions.to_linear, underflow=underflow)
             parts = (self._log,) if self._neg is None else (self._log, self._neg)
-            return _kernels.elementwise(convert, *parts)
+            return _backends.elementwise(convert, *parts)
         values = _conversions.to_linear(self._log, self._neg, underflow, stacklevel=stacklevel + 1)
         return values
 
@@ -960,13 +960,13 @@ class LogArray:
         >>> LogArray(['1e-5000', '1e5000', 0.5])
         LogArray(['1e-5000', '1e+5000',     '0.5'])
         """
-        if _kernels.is_lazy(self._log):
+        if _backends.is_lazy(self._log):
             return _dask_backend().describe(self._log, self._neg)
         prefix = "LogArray("
         return prefix + self._format(", ", prefix, quote=True) + ")"
 
     def __str__(self) -> str:
-        if _kernels.is_lazy(self._log):
+        if _backends.is_lazy(self._log):
             return repr(self)
         return self._format(" ", "", quote=False)
 
@@ -1040,7 +1040,7 @@ class LogArray:
         >>> LogArray([0.5]).chunks is None
         True
         """
-        return self._log.chunks if _kernels.is_lazy(self._log) else None  # type: ignore[attr-defined]
+        return self._log.chunks if _backends.is_lazy(self._log) else None  # type: ignore[attr-defined]
 
     def compute(self, **kwargs: Any) -> Any:
         """Compute a dask-backed array: a numpy-backed LogArray, or a LogFloat when 0-d.
@@ -1059,7 +1059,7 @@ class LogArray:
         >>> (a * 2).compute()
         LogArray([1.  , 0.5 , 0.25])
         """
-        if not _kernels.is_lazy(self._log):
+        if not _backends.is_lazy(self._log):
             return self
         return _dask_backend().compute(self, **kwargs)
 
@@ -1079,12 +1079,12 @@ class LogArray:
         >>> kept.sum().compute()
         LogFloat('0.328125')
         """
-        if not _kernels.is_lazy(self._log):
+        if not _backends.is_lazy(self._log):
             return self
         return _dask_backend().persist(self, **kwargs)
 
     def __dask_graph__(self) -> Any:
-        if not _kernels.is_lazy(self._log):
+        if not _backends.is_lazy(self._log):
             return None
         return _dask_backend().graph(self._log, self._neg)
 
@@ -1114,13 +1114,13 @@ class LogArray:
         if isinstance(key, LogArray):
             raise TypeError("index a LogArray with integers, slices or boolean ndarrays, not a LogArray")
         log = self._log[key]
-        if isinstance(log, np.ndarray) or _kernels.is_lazy(log):  # lazy: a 0-d LogArray for an element
+        if isinstance(log, np.ndarray) or _backends.is_lazy(log):  # lazy: a 0-d LogArray for an element
             return LogArray._from_parts(log, None if self._neg is None else self._neg[key])
         return _scalar(float(log), bool(self._neg[key]) if self._neg is not None else False)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         log, neg = _raw(value)
-        if neg is not None and _kernels.any_true(neg & (_kernels.asarray(log) > -np.inf), if_lazy=True):
+        if neg is not None and _backends.any_true(neg & (_backends.asarray(log) > -np.inf), if_lazy=True):
             if self._neg is None:
                 raise ValueError(
                     "cannot assign negative values to an unsigned LogArray; make a signed one with "
@@ -1193,15 +1193,15 @@ class LogArray:
                 f"{result.shape}"
             )
         if result._neg is not None and self._neg is None:
-            negative = result._neg & (_kernels.asarray(result._log) > -np.inf)
-            if _kernels.any_true(negative, if_lazy=True):
+            negative = result._neg & (_backends.asarray(result._log) > -np.inf)
+            if _backends.any_true(negative, if_lazy=True):
                 raise TypeError(
                     f"Cannot cast LogArray {name!r} output with negative values to an unsigned LogArray; "
                     "make the array signed first (a = a.as_signed()) or write a = a op b"
                 )
-        if _kernels.is_lazy(self._log) or _kernels.is_lazy(result._log):
+        if _backends.is_lazy(self._log) or _backends.is_lazy(result._log):
             self._log = result._log.astype(self.dtype)  # a dask array is not written in place
-            self._neg = None if self._neg is None else _kernels.mask_like(_false_if_none(result._neg), self._log)
+            self._neg = None if self._neg is None else _backends.mask_like(_false_if_none(result._neg), self._log)
             return self
         self._log[...] = result._log  # float64 into float32 logs: numpy's same_kind cast
         if self._neg is not None:
@@ -1263,11 +1263,11 @@ class LogArray:
         weights = np.where(self._neg, -1.0, 1.0)
         log, sgn = _kernels.logsumexp(self._log, axis=axis, b=weights, keepdims=keepdims, return_sign=True)
         nan = np.isnan(log)
-        if _kernels.any_true(nan, if_lazy=False) and np.any(
+        if _backends.any_true(nan, if_lazy=False) and np.any(
             nan & ~np.isnan(self._log).any(axis=axis, keepdims=keepdims)
         ):
             _kernels._signal("invalid", "sum")  # inf - inf, as numpy
-        return _reduced(log, _kernels.asarray(sgn) < 0, self.dtype)
+        return _reduced(log, _backends.asarray(sgn) < 0, self.dtype)
 
     def prod(self, axis: Any = None, keepdims: bool = False) -> Any:
         """Product: a sum of logs (numpy's pairwise summation)."""
@@ -1413,7 +1413,7 @@ class LogArray:
             out = _kernels.log_softmax(self._log, axis=axis)
             nan = np.isnan(out)
             # 0 / 0 or inf / inf warns, as numpy (a nan that was in the input does not)
-            if _kernels.any_true(nan, if_lazy=False):
+            if _backends.any_true(nan, if_lazy=False):
                 if np.any(nan & ~np.isnan(self._log).any(axis=axis, keepdims=True)):
                     _kernels._signal("invalid", "normalize")
             return _wrap(out, None, self.dtype)
@@ -1443,7 +1443,7 @@ class LogArray:
 
     def take(self, indices: Any, axis: int | None = None) -> Any:
         log = np.take(self._log, indices, axis=axis)
-        if not (isinstance(log, np.ndarray) or _kernels.is_lazy(log)):
+        if not (isinstance(log, np.ndarray) or _backends.is_lazy(log)):
             return _scalar(float(log), bool(np.take(self._neg, indices, axis=axis)) if self._neg is not None else False)
         return LogArray._from_parts(log, None if self._neg is None else np.take(self._neg, indices, axis=axis))
 
@@ -1490,7 +1490,7 @@ def _reduced(log: Any, neg: Any, dtype: np.dtype[Any]) -> Any:
 
     A lazy 0-d result stays a (0-d, lazy) LogArray: a LogFloat holds a value.
     """
-    if np.ndim(log) == 0 and not _kernels.is_lazy(log):
+    if np.ndim(log) == 0 and not _backends.is_lazy(log):
         return _scalar(float(log), bool(neg) if neg is not None else False)
     return _wrap(log, neg, dtype)
 

@@ -756,6 +756,100 @@ def logfloat_text_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, 
         yield Row(case, "one call", ours, peer, theirs, accuracy=_goal(ours, 0.2))
 
 
+# ---------------------------------------------------------------------------
+# torch and JAX: the kernels on their arrays, against their own functions
+# ---------------------------------------------------------------------------
+#
+# The same data as float64 tensors/arrays (JAX with x64 enabled). JAX sides
+# are jitted and timed to block_until_ready; torch sides run eagerly without
+# autograd, as a forward pass does. Accuracy: ulps of both results against
+# the same reference as the numpy rows.
+
+
+def _backend_peers() -> tuple[Any, Any]:
+    torch = _import_peer("torch")
+    jax = _import_peer("jax")
+    if jax is not None:
+        jax.config.update("jax_enable_x64", True)
+    return torch, jax
+
+
+def _jax_timed(jax: Any, fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    jitted = jax.jit(fn)
+    return lambda: jitted(*args).block_until_ready()
+
+
+def backend_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -> Iterator[Row]:
+    torch, jax = _backend_peers()
+    for n in cfg.lse_sizes:
+        x = rng.standard_normal(n)
+        if torch is not None:
+            t = torch.asarray(x)
+            ours: Callable[[], Any] = functools.partial(logspace.logsumexp, t)
+            yield _backend_lse_row(cfg, x, "torch", ours, functools.partial(torch.logsumexp, t, 0))
+        if jax is not None:
+            xj = jax.numpy.asarray(x)
+            ours = _jax_timed(jax, logspace.logsumexp, xj)
+            theirs = _jax_timed(jax, jax.nn.logsumexp, xj)
+            yield _backend_lse_row(cfg, x, "jax", ours, theirs)
+    n = cfg.matmul_n
+    a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    if torch is not None:
+        ta, tb = torch.asarray(a), torch.asarray(b)
+        yield _backend_matmul_row(
+            cfg, a, b, "torch", lambda: logspace.logmatmulexp(ta, tb), lambda: _max_shifted(torch, ta, tb)
+        )
+    if jax is not None:
+        ja, jb = jax.numpy.asarray(a), jax.numpy.asarray(b)
+        ours = _jax_timed(jax, logspace.logmatmulexp, ja, jb)
+        theirs = _jax_timed(jax, functools.partial(_max_shifted, jax.numpy), ja, jb)
+        yield _backend_matmul_row(cfg, a, b, "jax", ours, theirs)
+
+
+def _max_shifted(xp: Any, a: Any, b: Any) -> Any:
+    """The backend's own log(exp(a - m) @ exp(b - n)) + m + n."""
+    m = xp.max(a, 1, keepdims=True) if xp.__name__ != "torch" else a.amax(1, keepdim=True)
+    k = xp.max(b, 0, keepdims=True) if xp.__name__ != "torch" else b.amax(0, keepdim=True)
+    return xp.log(xp.exp(a - m) @ xp.exp(b - k)) + m + k
+
+
+def _host(x: Any) -> np.ndarray:
+    return np.asarray(x.detach().numpy() if hasattr(x, "detach") else x)
+
+
+def _backend_lse_row(cfg: Config, x: np.ndarray, lib: str, ours: Callable[[], Any], theirs: Callable[[], Any]) -> Row:
+    t_ours, t_theirs = interleaved_medians([ours, theirs], cfg)
+    peer = "torch.logsumexp" if lib == "torch" else "jax.nn.logsumexp (jit)"
+    errors = lse_errors(x, float(_host(ours())), float(_host(theirs())), cfg)
+    checks: dict[str, bool] = {}
+    accuracy = "no reference wider than float64 on this platform"
+    if errors is not None:
+        e_ours, e_theirs, ref = errors
+        accuracy = f"ulp vs {ref}: {e_ours:.2f} / {e_theirs:.2f} ({lib})"
+        checks["accuracy"] = _not_worse(e_ours, e_theirs)
+    name = f"logsumexp, 1-D, {lib}" + (" (jit)" if lib == "jax" else "")
+    target = Target("slower", 1.5)
+    return Row(name, _power(x.shape[0]), t_ours, peer, t_theirs, target, accuracy=accuracy, checks=checks)
+
+
+def _backend_matmul_row(
+    cfg: Config, a: np.ndarray, b: np.ndarray, lib: str, ours: Callable[[], Any], theirs: Callable[[], Any]
+) -> Row:
+    t_ours, t_theirs = interleaved_medians([ours, theirs], cfg)
+    e_ours, e_theirs = matmul_errors(a, b, _host(ours()), _host(theirs()))
+    assert e_theirs is not None
+    return Row(
+        f"logmatmulexp, {lib}" + (" (jit)" if lib == "jax" else ""),
+        f"{a.shape[0]}x{a.shape[1]}",
+        t_ours,
+        f"{lib} log(exp(a - m) @ exp(b - n)) + m + n",
+        t_theirs,
+        Target("slower", 2.5),
+        accuracy=f"max ulp vs mpmath on {MATMUL_CHECKED**2} entries: {e_ours:.2f} / {e_theirs:.2f} ({lib})",
+        checks={"accuracy": _not_worse(e_ours, e_theirs)},
+    )
+
+
 CASES: tuple[Callable[[Config, np.random.Generator, dict[str, Any]], Iterator[Row]], ...] = (
     logsumexp_1d,
     logsumexp_2d,
@@ -765,6 +859,7 @@ CASES: tuple[Callable[[Config, np.random.Generator, dict[str, Any]], Iterator[Ro
     hmm_cases,
     scalar_cases,
     logfloat_text_cases,
+    backend_cases,
 )
 
 

@@ -2,7 +2,8 @@
 
 :mod:`logspace._kernels` hands its input here when (and only when) one of
 its arrays is a dask array, so this module, which imports dask, is imported
-only once the user has imported dask. Nothing here computes: every function
+only once the user has imported dask. It does not import the numpy kernels:
+:func:`bind` hands them in when this module is loaded (no import circle). Nothing here computes: every function
 builds a graph. The arithmetic inside each chunk is that of the numpy
 kernels; what this module adds is how chunks are combined:
 
@@ -35,17 +36,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import dask
 import dask.array as da
 import numpy as np
-from dask.array.core import elemwise
 from dask.array.reductions import cumreduction
 from dask.highlevelgraph import HighLevelGraph
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from logspace import _kernels
+from logspace import _backends
+from logspace._backends import as_dask
 
 _FLOAT64 = np.dtype(np.float64)
 _STATE = np.dtype(np.complex128)
@@ -55,56 +57,38 @@ _STATE = np.dtype(np.complex128)
 # Helpers
 # ---------------------------------------------------------------------------
 
-
-def _quiet(func: Callable[..., Any], errstate: dict[str, str], *args: Any) -> Any:
-    """``func(*args)`` on numpy chunks, under ``np.errstate(**errstate)``."""
-    with np.errstate(**errstate):  # type: ignore[arg-type]
-        return np.asarray(func(*args))
+# The numpy kernels (logspace._kernels), handed in by bind().
+_np: Any = None
 
 
-_SILENT = {"all": "ignore"}
+def bind(numpy_kernels: ModuleType) -> None:
+    """Use ``numpy_kernels`` (:mod:`logspace._kernels`) inside the chunks.
+
+    The numpy kernels dispatch to this module, so it takes them as an
+    argument instead of importing them back.
+    """
+    global _np
+    _np = numpy_kernels
 
 
 def _elemwise(func: Callable[..., Any], *args: Any, dtype: Any) -> da.Array:
     """The elementwise numpy ``func`` over broadcast operands, errors silenced."""
-    return elemwise(functools.partial(_quiet, func, _SILENT), *args, dtype=dtype)
+    out: da.Array = _backends.elementwise(func, *args, dtype=dtype, all="ignore")
+    return out
 
 
 def _as_logs(x: Any, name: str) -> Any:
-    """As ``_kernels._as_logs`` (which leaves a dask array lazy)."""
-    return _kernels._as_logs(x, name)
+    """As the numpy kernels' ``_as_logs`` (which leaves a dask array lazy)."""
+    return _np._as_logs(x, name)
 
 
 def _result_dtype(*arrays: Any) -> np.dtype[Any]:
-    return _kernels._result_dtype(*(np.empty(0, dtype=a.dtype) for a in arrays))
-
-
-def as_dask(x: Any) -> da.Array:
-    """``x`` as a dask array (one chunk for an in-memory array)."""
-    return x if isinstance(x, da.Array) else da.asarray(x)
+    dtype: np.dtype[Any] = _np._result_dtype(*(np.empty(0, dtype=a.dtype) for a in arrays))
+    return dtype
 
 
 def _bools(x: Any) -> Any:
     return x.astype(bool) if isinstance(x, da.Array) else np.asarray(x, dtype=bool)
-
-
-def elementwise(func: Callable[..., Any], *args: Any, **errstate: str) -> da.Array:
-    """``_kernels.elementwise`` for dask: ``func`` per chunk under ``errstate``."""
-    return elemwise(functools.partial(_quiet, func, errstate), *args)
-
-
-def mask_like(mask: Any, log: Any) -> Any:
-    """``_kernels.mask_like`` for dask: ``mask`` with the shape and chunks of ``log``."""
-    m = mask.astype(bool) if isinstance(mask, da.Array) else da.asarray(np.asarray(mask, dtype=bool))
-    if not isinstance(log, da.Array):  # lazy signs of in-memory logs: keep them lazy
-        return da.broadcast_to(m, log.shape)
-    if m.shape == log.shape and m.chunks == log.chunks:
-        return m
-    if all(n == 1 for n in m.shape):
-        # A scalar-like mask: broadcast straight into the chunks of the logs.
-        return da.broadcast_to(m, log.shape, chunks=log.chunks)
-    m = da.broadcast_to(m, log.shape)
-    return m if m.chunks == log.chunks else m.rechunk(log.chunks)
 
 
 # ---------------------------------------------------------------------------
@@ -114,32 +98,32 @@ def mask_like(mask: Any, log: Any) -> Any:
 
 def logaddexp(a: Any, b: Any) -> da.Array:
     x, y = _as_logs(a, "logaddexp"), _as_logs(b, "logaddexp")
-    return _elemwise(_kernels.logaddexp, x, y, dtype=_result_dtype(x, y))
+    return _elemwise(_np.logaddexp, x, y, dtype=_result_dtype(x, y))
 
 
 def log1pexp(x: Any) -> da.Array:
     arr = _as_logs(x, "log1pexp")
-    return _elemwise(_kernels.log1pexp, arr, dtype=_result_dtype(arr))
+    return _elemwise(_np.log1pexp, arr, dtype=_result_dtype(arr))
 
 
 def log1mexp(x: Any) -> da.Array:
     arr = _as_logs(x, "log1mexp")
-    return _elemwise(_kernels.log1mexp, arr, dtype=_result_dtype(arr))
+    return _elemwise(_np.log1mexp, arr, dtype=_result_dtype(arr))
 
 
 def logsubexp(a: Any, b: Any) -> da.Array:
     x, y = _as_logs(a, "logsubexp"), _as_logs(b, "logsubexp")
-    return _elemwise(_kernels.logsubexp, x, y, dtype=_result_dtype(x, y))
+    return _elemwise(_np.logsubexp, x, y, dtype=_result_dtype(x, y))
 
 
-def _signed_log(la: Any, na: Any, lb: Any, nb: Any) -> Any:
-    return _kernels.logaddexp_signed(la, na, lb, nb)[0]
+def _signed_log(logaddexp_signed: Callable[..., Any], la: Any, na: Any, lb: Any, nb: Any) -> Any:
+    return logaddexp_signed(la, na, lb, nb)[0]
 
 
 def logaddexp_signed(log_a: Any, neg_a: Any, log_b: Any, neg_b: Any) -> tuple[da.Array, da.Array]:
     la, lb = _as_logs(log_a, "logaddexp_signed"), _as_logs(log_b, "logaddexp_signed")
     na, nb = _bools(neg_a), _bools(neg_b)
-    log = _elemwise(_signed_log, la, na, lb, nb, dtype=_result_dtype(la, lb))
+    log = _elemwise(_bound(_signed_log, _np.logaddexp_signed), la, na, lb, nb, dtype=_result_dtype(la, lb))
     # The sign of the larger magnitude, as the numpy kernel takes it (a nan
     # comparison picks b's sign there too); a cheap graph of its own.
     neg = da.where(da.greater_equal(la, lb), na, nb)
@@ -158,12 +142,22 @@ def _pack(amax: Any, s: Any) -> Any:
     return state
 
 
-def _lse_chunk(x: Any, axis: tuple[int, ...], keepdims: bool = True) -> Any:
+# The functions that run inside tasks take the numpy kernels they need as
+# their first arguments (bound with functools.partial when the graph is
+# built): a worker process unpickles them by reference, without bind().
+
+
+def _bound(func: Callable[..., Any], *numpy_kernels: Callable[..., Any]) -> Any:
+    """``func`` with ``numpy_kernels`` as its first arguments, keeping its name (dask names tasks by it)."""
+    return functools.update_wrapper(functools.partial(func, *numpy_kernels), func)
+
+
+def _lse_chunk(lse_state: Callable[..., Any], x: Any, axis: tuple[int, ...], keepdims: bool = True) -> Any:
     """The state of one chunk (keepdims shape), by the numpy kernel's streaming sum."""
-    return _pack(*_kernels._lse_state(x, axis))
+    return _pack(*lse_state(x, axis))
 
 
-def _merge(state: Any, axis: tuple[int, ...]) -> tuple[Any, Any]:
+def _merge(layout: Callable[..., Any], reduced_last: Callable[..., Any], state: Any, axis: Any) -> tuple[Any, Any]:
     """Merge the states along ``axis`` into one (keepdims shape).
 
     With M the largest of the maxima m_i (at i = k), the merged sum is
@@ -172,9 +166,9 @@ def _merge(state: Any, axis: tuple[int, ...]) -> tuple[Any, Any]:
     the 1 (so ties across chunks are counted). Shifts are differences of
     input values; a non-finite M shifts by 0 so that inf and nan propagate.
     """
-    _, _, keepdims_shape = _kernels._reduction_layout(state.shape, axis)
-    m = _kernels._reduced_last(np.ascontiguousarray(state.real), axis)
-    s = _kernels._reduced_last(np.ascontiguousarray(state.imag), axis)
+    _, _, keepdims_shape = layout(state.shape, axis)
+    m = reduced_last(np.ascontiguousarray(state.real), axis)
+    s = reduced_last(np.ascontiguousarray(state.imag), axis)
     k = np.argmax(m, axis=-1, keepdims=True)
     top = np.take_along_axis(m, k, axis=-1)
     shift = np.where(np.isfinite(top), top, 0.0)
@@ -184,17 +178,26 @@ def _merge(state: Any, axis: tuple[int, ...]) -> tuple[Any, Any]:
     return top.reshape(keepdims_shape), terms.sum(axis=-1, keepdims=True).reshape(keepdims_shape)
 
 
-def _lse_combine(state: Any, axis: tuple[int, ...], keepdims: bool = True) -> Any:
-    return _pack(*_merge(state, axis))
+def _lse_combine(
+    layout: Callable[..., Any], reduced_last: Callable[..., Any], state: Any, axis: Any, keepdims: bool = True
+) -> Any:
+    return _pack(*_merge(layout, reduced_last, state, axis))
 
 
-def _lse_aggregate(state: Any, axis: tuple[int, ...], keepdims: bool = False, dtype: Any = _FLOAT64) -> Any:
+def _lse_aggregate(
+    layout: Callable[..., Any],
+    reduced_last: Callable[..., Any],
+    state: Any,
+    axis: Any,
+    keepdims: bool = False,
+    dtype: Any = _FLOAT64,
+) -> Any:
     """The log-sum-exp amax + log1p(s) of the merged state, in ``dtype``."""
-    top, total = _merge(state, axis)
+    top, total = _merge(layout, reduced_last, state, axis)
     with np.errstate(invalid="ignore"):
         res = top + np.log1p(total)
     if not keepdims:
-        res = res.reshape(_kernels._reduction_layout(state.shape, axis)[1])
+        res = res.reshape(layout(state.shape, axis)[1])
     return res.astype(dtype, copy=False)
 
 
@@ -203,9 +206,9 @@ def _state_reduction(x: da.Array, axis: Any, keepdims: bool, dtype: Any, aggrega
     ndim = x.ndim if keepdims else x.ndim - len(axes)
     return da.reduction(
         x,
-        _lse_chunk,
-        aggregate,
-        combine=_lse_combine,
+        _bound(_lse_chunk, _np._lse_state),
+        _bound(aggregate, _np._reduction_layout, _np._reduced_last),
+        combine=_bound(_lse_combine, _np._reduction_layout, _np._reduced_last),
         axis=axes,
         keepdims=keepdims,
         dtype=dtype,
@@ -287,19 +290,19 @@ def _weighted_logsumexp(x: Any, w: Any, axis: Any, keepdims: bool, return_sign: 
 # ---------------------------------------------------------------------------
 
 
-def _cum_chunk(x: Any, axis: int, dtype: Any = None) -> Any:
+def _cum_chunk(logcumsumexp: Callable[..., Any], x: Any, axis: int, dtype: Any = None) -> Any:
     with np.errstate(all="ignore"):
-        return np.asarray(_kernels.logcumsumexp(x, axis=axis))
+        return np.asarray(logcumsumexp(x, axis=axis))
 
 
-def _total_chunk(x: Any, axis: int, keepdims: bool = True) -> Any:
+def _total_chunk(logsumexp: Callable[..., Any], x: Any, axis: int, keepdims: bool = True) -> Any:
     with np.errstate(all="ignore"):
-        return np.asarray(_kernels.logsumexp(x, axis=axis, keepdims=True))
+        return np.asarray(logsumexp(x, axis=axis, keepdims=True))
 
 
-def _log_add(a: Any, b: Any) -> Any:
+def _log_add(logaddexp: Callable[..., Any], a: Any, b: Any) -> Any:
     with np.errstate(all="ignore"):
-        return np.asarray(_kernels.logaddexp(a, b))
+        return np.asarray(logaddexp(a, b))
 
 
 def logcumsumexp(a: Any, axis: int | None = None) -> da.Array:
@@ -318,7 +321,14 @@ def logcumsumexp(a: Any, axis: int | None = None) -> da.Array:
         axis = 0
     axis = normalize_axis_index(axis, x.ndim)
     out = cumreduction(
-        _cum_chunk, _log_add, -np.inf, x, axis=axis, dtype=_FLOAT64, method="blelloch", preop=_total_chunk
+        _bound(_cum_chunk, _np.logcumsumexp),
+        _bound(_log_add, _np.logaddexp),
+        -np.inf,
+        x,
+        axis=axis,
+        dtype=_FLOAT64,
+        method="blelloch",
+        preop=_bound(_total_chunk, _np.logsumexp),
     )
     return out.astype(dtype)
 
@@ -369,24 +379,26 @@ def prepare_logmatmul(x: Any, side: str) -> tuple[da.Array, da.Array]:
     return shift, _elemwise(_exp_shifted, arr, shift, dtype=_FLOAT64)
 
 
-def _block_logmatmul(x: Any, y: Any) -> Any:
+def _block_logmatmul(logmatmulexp: Callable[..., Any], x: Any, y: Any) -> Any:
     """One block of ``a`` times one block of ``b``, with a length-1 axis for their k block."""
     with np.errstate(all="ignore"):
-        return np.expand_dims(np.asarray(_kernels.logmatmulexp(x, y)), -2)
+        return np.expand_dims(np.asarray(logmatmulexp(x, y)), -2)
 
 
-def logmatmulexp(a: Any, b: Any) -> da.Array:
+def logmatmulexp(a: Any, b: Any, *, prepared_a: Any = None, prepared_b: Any = None) -> da.Array:
     """log(exp(a) @ exp(b)) over blocks: every block pair, then log-sum-exp over k blocks.
 
     The pair (i, k) x (k, j) of blocks is multiplied by the numpy kernel
     (shifted BLAS product, exact recomputation of underflowed entries), which
     gives the log of that block's part of the sum over k; the parts are then
     added by :func:`logsumexp`'s tree reduction over the k blocks.
+    ``prepared_a``/``prepared_b`` are accepted and not needed: every block
+    pair is exponentiated inside its own task.
     """
     x = _as_logs(a, "logmatmulexp")
     y = _as_logs(b, "logmatmulexp")
     dtype = _result_dtype(x, y)
-    x, y, vector_a, vector_b = _kernels._matmul_operands(as_dask(x).astype(_FLOAT64), as_dask(y).astype(_FLOAT64))
+    x, y, vector_a, vector_b = _np._matmul_operands(as_dask(x).astype(_FLOAT64), as_dask(y).astype(_FLOAT64))
     batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
     x = da.broadcast_to(x, batch + x.shape[-2:])
     y = da.broadcast_to(y, batch + y.shape[-2:])
@@ -394,7 +406,7 @@ def logmatmulexp(a: Any, b: Any) -> da.Array:
     outer = tuple(range(nb))
     i, k, j = nb, nb + 1, nb + 2
     parts = da.blockwise(
-        _block_logmatmul,
+        _bound(_block_logmatmul, _np.logmatmulexp),
         outer + (i, k, j),
         x,
         outer + (i, k),

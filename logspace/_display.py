@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from logspace import _kernels, _text
+from logspace import _backends, _text
 
 __all__ = ["LATEX_MAX_SIZE", "html_table", "latex", "pretty_text", "shown_indices"]
 
@@ -106,7 +106,7 @@ def pretty_text(log: Any, neg: Any) -> str:
     >>> print(pretty_text(a.log, None))
     LogArray([1.5 × 10^-5000, 0.25, 0])
     """
-    if _kernels.is_lazy(log):
+    if _backends.is_lazy(log):
         return _lazy_description(log, neg)
     prefix = "LogArray("
     if log.size == 0:
@@ -158,7 +158,7 @@ def html_table(log: Any, neg: Any) -> str:
     >>> out[out.index("<table>") :]
     '<table><tr><td>1.5 &times; 10<sup>-5000</sup></td><td>-0.25</td></tr></table></div>'
     """
-    if _kernels.is_lazy(log):
+    if _backends.is_lazy(log):
         return f"<pre>{html.escape(_lazy_description(log, neg))}</pre>"
     header = f"<p><b>LogArray</b> {html.escape(_describe(log, neg))}</p>"
     if log.ndim > 2:
@@ -213,7 +213,7 @@ def latex(log: Any, neg: Any) -> str | None:
     >>> latex(LogArray([["1.5e-5000", "0.25"], ["1", "0"]]).log, None)
     '$\\begin{bmatrix} 1.5 \\times 10^{-5000} & 0.25 \\\\ 1 & 0 \\end{bmatrix}$'
     """
-    if _kernels.is_lazy(log) or log.ndim > 2 or log.size > LATEX_MAX_SIZE:
+    if _backends.is_lazy(log) or log.ndim > 2 or log.size > LATEX_MAX_SIZE:
         return None
     if log.ndim == 0:
         return "$" + _element(log, neg, (), _text.format_latex) + "$"

@@ -17,22 +17,23 @@ Conventions shared by every kernel:
   raises or passes silently.
 * 0-d results are returned as numpy scalars, as numpy ufuncs do.
 
-Every public kernel also takes dask arrays. It starts with one check,
-:func:`_dask_module`, and hands dask input to :mod:`logspace._dask`, which
-builds a lazy graph applying these same numpy kernels chunk by chunk. That
-check is the only place that knows about array types: logspace never imports
-dask itself (only once a dask array has been passed in), and numpy input pays
-one dictionary lookup for it. The helpers under "Array backends" below give
-``LogArray`` the few answers that depend on the backing (whether an array is
-lazy, whether a mask may hold a True) without importing dask either.
+Every public kernel also takes dask arrays and arrays of any array-API
+library (torch, JAX, CuPy, array-api-strict). It starts with one check,
+:func:`_implementation`, which asks :mod:`logspace._backends` (one dictionary
+lookup for numpy input) and hands other input to :mod:`logspace._dask`, which
+builds a lazy graph applying these same numpy kernels chunk by chunk, or to
+:mod:`logspace._xp_kernels`, the same algorithms written once against the
+array API (through :mod:`logspace._torch` and :mod:`logspace._jax` for
+torch and JAX, which add gradient rules). logspace never imports dask, torch, JAX or array-api-compat
+itself: each is imported only once such an array has been passed in.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 import sys
 import warnings
-from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -40,7 +41,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 from numpy.typing import ArrayLike, NDArray
 
-from logspace import _blocked
+from logspace import _backends, _blocked
 
 __all__ = [
     "log1mexp",
@@ -67,105 +68,44 @@ _FLOAT64 = np.dtype(np.float64)
 _NATIVE = (np.dtype(np.float32), _FLOAT64)
 # Scratch memory, in elements, that one exact log-matmul chunk may use.
 _EXACT_CHUNK = 1 << 21
-# Where _dask_module looks for dask.array (never importing it).
-_MODULES = sys.modules
 
 
 # ---------------------------------------------------------------------------
-# Array backends: numpy or dask
+# Dispatch to the other backends
 # ---------------------------------------------------------------------------
 
 
-def _dask_module(*arrays: Any) -> ModuleType | None:
-    """:mod:`logspace._dask` if any of ``arrays`` is a dask array, else None.
+def _implementation(*arrays: Any) -> ModuleType | None:
+    """The kernels for ``arrays`` when they are not numpy's, else None.
 
-    The one dispatch point of the kernels. A dask array can only exist once
-    the user has imported ``dask.array``, so while it is not in
-    ``sys.modules`` nothing else is looked at, and logspace itself never
-    imports dask.
+    The one dispatch point of the kernels: :func:`logspace._backends.kind`
+    answers with one dictionary lookup per numpy argument. The dask and the
+    other kernels are imported on first use; those that need these numpy
+    kernels are given them through their ``bind`` (dask applies them chunk
+    by chunk; torch on the CPU runs them on a tensor's buffer), so no module
+    imports this one back.
     """
-    if "dask.array" not in _MODULES:
+    found = _backends.kind(*arrays)
+    if found is None:
         return None
-    for x in arrays:
-        if type(x) is not np.ndarray and type(x).__module__.startswith("dask."):
-            from logspace import _dask
-
-            return _dask
-    return None
-
-
-def is_lazy(x: Any) -> bool:
-    """Whether ``x`` is a lazy (dask) array: its values are not known yet.
-
-    The test of :func:`_dask_module`, inlined: LogArray asks it on every
-    reduction result.
-    """
-    return "dask.array" in _MODULES and type(x) is not np.ndarray and type(x).__module__.startswith("dask.")
+    impl = _LOADED.get(found)
+    if impl is None:
+        impl = importlib.import_module(_IMPLEMENTATION_MODULES[found])
+        bind = getattr(impl, "bind", None)
+        if bind is not None:
+            bind(sys.modules[__name__])
+        _LOADED[found] = impl
+    return impl
 
 
-def any_true(mask: Any, *, if_lazy: bool) -> bool:
-    """``bool(np.any(mask))``, or ``if_lazy`` for a dask mask (never computed).
-
-    The caller says what an unknown answer should mean: ``if_lazy=True`` for
-    a decision that must be safe whatever the values (make the result
-    signed, apply a correction), ``if_lazy=False`` for a check that only
-    warns (numpy's floating-point signals are not raised lazily).
-    """
-    if is_lazy(mask):
-        return if_lazy
-    return bool(np.any(mask))
-
-
-def asarray(x: Any, dtype: Any = None) -> Any:
-    """``np.asarray(x, dtype)``, except that a dask array stays lazy (cast if asked)."""
-    if is_lazy(x):
-        return x if dtype is None or x.dtype == dtype else x.astype(dtype)
-    return np.asarray(x, dtype=dtype)
-
-
-def copy(x: Any) -> Any:
-    """A copy of ``x`` as an array (``np.array``), lazy for a dask array."""
-    if is_lazy(x):
-        return x.copy()
-    return np.array(x)
-
-
-def same_backing(*arrays: Any) -> tuple[Any, ...]:
-    """``arrays`` unchanged, or all as dask arrays if one of them is."""
-    dask = _dask_module(*arrays)
-    if dask is None:
-        return arrays
-    return tuple(dask.as_dask(x) for x in arrays)
-
-
-def mask_like(mask: Any, log: Any) -> Any:
-    """A boolean ``mask`` broadcast to the shape of ``log``, backed like ``log``.
-
-    For an ndarray: a writeable ndarray (a copy when broadcasting made a
-    read-only view). For a dask array: a dask array with the chunks of
-    ``log``, so that a LogArray's two parts always have the same backing.
-    """
-    dask = _dask_module(log, mask)
-    if dask is not None:
-        return dask.mask_like(mask, log)
-    out = np.broadcast_to(np.asarray(mask, dtype=bool), log.shape)
-    if not out.flags.writeable:
-        out = out.copy()
-    return out
-
-
-def elementwise(func: Callable[..., Any], *args: Any, **errstate: str) -> Any:
-    """``func(*args)`` under ``np.errstate(**errstate)``, chunk by chunk for dask.
-
-    ``func`` must be elementwise (numpy broadcasting). For dask the error
-    state is set inside every chunk's task: ``np.errstate`` around building a
-    graph would not reach the computation.
-    """
-    dask = _dask_module(*args)
-    if dask is not None:
-        return dask.elementwise(func, *args, **errstate)
-    with np.errstate(**errstate):  # type: ignore[arg-type]
-        return func(*args)
+_LOADED: dict[str, ModuleType] = {}
+# The kernels for each kind of array that _backends.kind tells apart.
+_IMPLEMENTATION_MODULES = {
+    _backends.DASK: "logspace._dask",
+    _backends.TORCH: "logspace._torch",
+    _backends.JAX: "logspace._jax",
+    _backends.ARRAY_API: "logspace._xp_kernels",
+}
 
 
 # ---------------------------------------------------------------------------
@@ -199,11 +139,11 @@ def _as_logs(x: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
     """
     x, sign = log_and_sign(x)
     if sign is not None:
-        negative = asarray(sign) < 0
-        if any_true(negative, if_lazy=False):
+        negative = _backends.asarray(sign) < 0
+        if _backends.any_true(negative, if_lazy=False):
             _signal("invalid", name)
         x = np.where(negative, np.nan, x)
-    arr: Any = x if type(x) is np.ndarray or is_lazy(x) else np.asarray(x)
+    arr: Any = x if type(x) is np.ndarray or _backends.is_lazy(x) else np.asarray(x)
     kind = arr.dtype.kind
     if kind == "f":
         return arr.astype(np.float32) if arr.dtype == np.float16 else arr
@@ -216,7 +156,7 @@ def _as_logs(x: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
 
 
 def _negative(sign: Any) -> Any:
-    return False if sign is None else asarray(sign) < 0
+    return False if sign is None else _backends.asarray(sign) < 0
 
 
 def _result_dtype(*arrays: NDArray[Any]) -> np.dtype[Any]:
@@ -323,9 +263,9 @@ def logaddexp(a: ArrayLike, b: ArrayLike) -> Any:
     (a, sign_a), (b, sign_b) = log_and_sign(a), log_and_sign(b)
     if sign_a is not None or sign_b is not None:  # LogArray/LogFloat operands: (a + b).log
         return logaddexp_signed(a, _negative(sign_a), b, _negative(sign_b))[0]
-    dask = _dask_module(a, b)
-    if dask is not None:
-        return dask.logaddexp(a, b)
+    impl = _implementation(a, b)
+    if impl is not None:
+        return impl.logaddexp(a, b)
 
     x = _as_logs(a, "logaddexp")
     y = _as_logs(b, "logaddexp")
@@ -353,9 +293,9 @@ def log1pexp(x: ArrayLike) -> Any:
     M. Mächler, "Accurately Computing log(1 - exp(-|a|)) Assessed by the Rmpfr
     package", 2012.
     """
-    dask = _dask_module(x)
-    if dask is not None:
-        return dask.log1pexp(x)
+    impl = _implementation(x)
+    if impl is not None:
+        return impl.log1pexp(x)
 
     arr = _as_logs(x, "log1pexp")
     dtype = _result_dtype(arr)
@@ -400,9 +340,9 @@ def log1mexp(x: ArrayLike) -> Any:
     M. Mächler, "Accurately Computing log(1 - exp(-|a|)) Assessed by the Rmpfr
     package", 2012.
     """
-    dask = _dask_module(x)
-    if dask is not None:
-        return dask.log1mexp(x)
+    impl = _implementation(x)
+    if impl is not None:
+        return impl.log1mexp(x)
 
     arr = _as_logs(x, "log1mexp")
     dtype = _result_dtype(arr)
@@ -433,9 +373,9 @@ def logsubexp(a: ArrayLike, b: ArrayLike) -> Any:
     >>> float(logsubexp(0.0, -1e-20))
     -46.051701859880914
     """
-    dask = _dask_module(a, b)
-    if dask is not None:
-        return dask.logsubexp(a, b)
+    impl = _implementation(a, b)
+    if impl is not None:
+        return impl.logsubexp(a, b)
 
     x = _as_logs(a, "logsubexp")
     y = _as_logs(b, "logsubexp")
@@ -477,9 +417,9 @@ def logaddexp_signed(
     >>> float(np.exp(log)), bool(neg)
     (0.75, False)
     """
-    dask = _dask_module(log_a, neg_a, log_b, neg_b)
-    if dask is not None:
-        return dask.logaddexp_signed(log_a, neg_a, log_b, neg_b)
+    impl = _implementation(log_a, neg_a, log_b, neg_b)
+    if impl is not None:
+        return impl.logaddexp_signed(log_a, neg_a, log_b, neg_b)
 
     la = _as_logs(log_a, "logaddexp_signed")
     lb = _as_logs(log_b, "logaddexp_signed")
@@ -611,9 +551,9 @@ def logsumexp(
     a, sign = log_and_sign(a)
     if sign is not None:  # a signed LogArray: its signs weigh its terms
         b = sign if b is None else np.multiply(b, sign)
-    dask = _dask_module(a, b)
-    if dask is not None:
-        return dask.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
+    impl = _implementation(a, b)
+    if impl is not None:
+        return impl.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
 
     x = _as_logs(a, "logsumexp")
     if b is not None:
@@ -722,9 +662,9 @@ def logcumsumexp(a: ArrayLike, axis: int | None = None) -> Any:
     >>> logcumsumexp(x)
     array([-1.00000000e+03,  0.00000000e+00,  4.24835426e-18])
     """
-    dask = _dask_module(a)
-    if dask is not None:
-        return dask.logcumsumexp(a, axis=axis)
+    impl = _implementation(a)
+    if impl is not None:
+        return impl.logcumsumexp(a, axis=axis)
 
     arr = _as_logs(a, "logcumsumexp")
     dtype = _result_dtype(arr)
@@ -781,9 +721,9 @@ def log_softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
     >>> log_softmax([1000.0, 1000.0])
     array([-0.69314718, -0.69314718])
     """
-    dask = _dask_module(a)
-    if dask is not None:
-        return dask.log_softmax(a, axis=axis)
+    impl = _implementation(a)
+    if impl is not None:
+        return impl.log_softmax(a, axis=axis)
 
     arr = _as_logs(a, "log_softmax")
     dtype = _result_dtype(arr)
@@ -807,9 +747,9 @@ def softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
     >>> softmax([1e4, 1e4 + 1.0])
     array([0.26894142, 0.73105858])
     """
-    dask = _dask_module(a)
-    if dask is not None:
-        return dask.softmax(a, axis=axis)
+    impl = _implementation(a)
+    if impl is not None:
+        return impl.softmax(a, axis=axis)
 
     arr = _as_logs(a, "softmax")
     dtype = _result_dtype(arr)
@@ -846,9 +786,9 @@ def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDA
     >>> np.exp(logmatmulexp(alpha, A, prepared_b=prepared))
     array([0.55, 0.45])
     """
-    dask = _dask_module(x)
-    if dask is not None:
-        return dask.prepare_logmatmul(x, side)
+    impl = _implementation(x)
+    if impl is not None:
+        return impl.prepare_logmatmul(x, side)
 
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right', not {side!r}")
@@ -901,9 +841,9 @@ def logmatmulexp(
     -799.3068528194401
     """
     # Two ndarrays need no look at the dispatch: this runs once per step of an HMM recursion.
-    dask = None if type(a) is np.ndarray and type(b) is np.ndarray else _dask_module(a, b)
-    if dask is not None:
-        return dask.logmatmulexp(a, b)
+    impl = None if type(a) is np.ndarray and type(b) is np.ndarray else _implementation(a, b)
+    if impl is not None:
+        return impl.logmatmulexp(a, b, prepared_a=prepared_a, prepared_b=prepared_b)
 
     if (
         type(a) is np.ndarray

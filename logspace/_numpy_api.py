@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from logspace import _array, _kernels
+from logspace import _array, _backends, _kernels
 from logspace._array import LogArray, _raw
 from logspace._scalar import LogFloat, register_array_ufunc
 
@@ -87,21 +87,21 @@ def _operand(x: Any) -> Any:
 
 def _finish(x: Any) -> Any:
     """A reduction result: a 0-d LogArray becomes a LogFloat (a lazy one stays lazy)."""
-    if isinstance(x, LogArray) and x.ndim == 0 and not _kernels.is_lazy(x._log):
+    if isinstance(x, LogArray) and x.ndim == 0 and not _backends.is_lazy(x._log):
         return x.item()
     return x
 
 
 def _bools(x: Any) -> Any:
     """A boolean result: 0-d becomes a numpy bool, as numpy's ufuncs give."""
-    x = _kernels.asarray(x)
+    x = _backends.asarray(x)
     return x[()] if x.ndim == 0 else x
 
 
 def _truth(x: Any) -> Any:
     """Truth values (nonzero, nan included, as numpy) of any operand."""
     if isinstance(x, (LogArray, LogFloat)):
-        return ~(_kernels.asarray(_raw(x)[0]) == -_INF)
+        return ~(_backends.asarray(_raw(x)[0]) == -_INF)
     return np.asarray(x).astype(bool)
 
 
@@ -109,7 +109,7 @@ def _mask(x: Any) -> Any:
     """A boolean mask argument; a LogArray mask means its nonzero values."""
     if isinstance(x, (LogArray, LogFloat)):
         return _truth(x)
-    return _kernels.asarray(x, dtype=bool)
+    return _backends.asarray(x, dtype=bool)
 
 
 def _neg_or_false(a: LogArray) -> Any:
@@ -220,8 +220,8 @@ def _signbit(x: Any) -> Any:
     if isinstance(x, (LogArray, LogFloat)):
         log, neg = _raw(x)
         if neg is None:
-            return _bools(np.zeros_like(_kernels.asarray(log), dtype=bool))
-        return _bools(_kernels.asarray(neg) & ~(_kernels.asarray(log) == -_INF))
+            return _bools(np.zeros_like(_backends.asarray(log), dtype=bool))
+        return _bools(_backends.asarray(neg) & ~(_backends.asarray(log) == -_INF))
     return np.signbit(x)
 
 
@@ -419,7 +419,7 @@ def _foreign(x: Any) -> bool:
         hasattr(type(x), "__array_ufunc__")
         and not isinstance(x, (LogArray, LogFloat, np.ndarray, np.generic))
         and type(x).__array_ufunc__ is not None
-        and not _kernels.is_lazy(x)
+        and not _backends.is_lazy(x)
     )
 
 
@@ -1372,7 +1372,7 @@ def _isinf_signed(negative: bool) -> Callable[..., Any]:
 
     def call(x: Any, out: Any = None) -> Any:
         log, neg = _raw(_operand(x))
-        infinite = _kernels.asarray(log) == _INF
+        infinite = _backends.asarray(log) == _INF
         neg = np.zeros_like(infinite) if neg is None else np.broadcast_to(neg, infinite.shape)
         result = _bools(infinite & (neg if negative else ~neg))
         return _store(result, out, "numpy.isneginf" if negative else "numpy.isposinf")

@@ -8,6 +8,7 @@ asserted here; the command's table reports it.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import sys
 
@@ -41,6 +42,11 @@ EXPECTED_ROWS = {
     "LogFloat('1e' + '9' * 10**6)": 1,
     "LogFloat(10**(10**6))": 1,
 }
+# The torch and JAX rows, where those libraries are installed.
+for _lib, _suffix in (("torch", "torch"), ("jax", "jax (jit)")):
+    if importlib.util.find_spec(_lib) is not None:
+        EXPECTED_ROWS[f"logsumexp, 1-D, {_suffix}"] = 1
+        EXPECTED_ROWS[f"logmatmulexp, {_suffix}"] = 1
 
 
 def tiny(**changes):

@@ -110,7 +110,20 @@ def reference_log_likelihood(n: int, chunk: int, seed: int = 0) -> float:
 
 
 def _peak_rss_bytes() -> int:
-    """This process's peak resident memory (Linux reports kibibytes)."""
+    """This process's own peak resident memory.
+
+    VmHWM where /proc has it: Linux's ru_maxrss also counts the process a
+    worker was spawned from (it survives exec), so a worker started by a
+    big process would report that process's peak. ru_maxrss elsewhere
+    (Linux reports kibibytes).
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
