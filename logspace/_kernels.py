@@ -825,10 +825,23 @@ def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDA
         shape = list(arr.shape)
         shape[axis] = 1
         return np.zeros(shape), np.empty(arr.shape)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         shift = arr.max(axis=axis, keepdims=True)
-        shift[~np.isfinite(shift)] = 0.0
+        _finite_shift(arr, shift, axis)
         return shift, np.exp(arr - shift)
+
+
+def _finite_shift(arr: NDArray[np.float64], shift: NDArray[np.float64], axis: int) -> None:
+    """Replace non-finite maxima in ``shift`` by the largest finite log of their line (0 if none).
+
+    A line holding inf or nan is shifted by its finite maximum, not by 0: a
+    shift of 0 would overflow its large finite logs to inf and so lose them
+    where the inf meets a zero of the other operand.
+    """
+    bad = ~np.isfinite(shift)
+    if bad.any():
+        finite_max = np.where(np.isfinite(arr), arr, -np.inf).max(axis=axis, keepdims=True)
+        shift[bad] = np.where(finite_max == -np.inf, 0.0, finite_max)[bad]
 
 
 def logmatmulexp(
@@ -955,8 +968,11 @@ def _log_vector_matrix(
     if not math.isfinite(top):
         return None
     col_shift, exp_y = prepared if prepared is not None else prepare_logmatmul(y, "right")
-    product = np.exp(x - top) @ exp_y
-    if product.min() < _MATMUL_TRUST:
+    with np.errstate(invalid="ignore"):  # 0 * inf: nan, handled below
+        product = np.exp(x - top) @ exp_y
+    # ``not >=`` also catches nan: a nan entry may be a true nan or an
+    # underflowed factor times inf, which the general path sorts out.
+    if not product.min() >= _MATMUL_TRUST:
         return None
     np.log(product, out=product)
     product += col_shift.reshape(-1)
@@ -980,12 +996,18 @@ def _logmatmulexp_2d(
     with np.errstate(all="ignore"):
         product = np.matmul(exp_x, exp_y)
         out = np.log(product) + row_max + col_max
-    flagged = product < _MATMUL_TRUST
+    # Flag underflowed sums, and nan ones too (``not >=``): a nan product is
+    # either a true nan (a nan term, or 0 * inf) or an underflowed factor
+    # times inf, whose exact value is inf.
+    flagged = ~(product >= _MATMUL_TRUST)
     if flagged.any():
-        # Entries with no finite term are zero exactly, not an underflow.
-        some_term = np.matmul((x > -np.inf).astype(np.float64), (y > -np.inf).astype(np.float64))
-        flagged &= some_term > 0
-        out[some_term == 0] = -np.inf
+        # Entries whose terms are all exact zeros (-inf plus a number that is
+        # neither nan nor +inf: then the float product is 0, not nan) are zero
+        # exactly, not an underflow. A nan log counts as a term.
+        some_term = np.matmul((x != -np.inf).astype(np.float64), (y != -np.inf).astype(np.float64))
+        zero = (some_term == 0) & (product == 0)
+        flagged &= ~zero
+        out[zero] = -np.inf
         if np.count_nonzero(flagged) * 2 > flagged.size:
             return _logmatmulexp_exact(x, y)
         if flagged.any():
@@ -1005,7 +1027,8 @@ def _recompute_entries(
     for start in range(0, len(i), chunk):
         part = slice(start, start + chunk)
         b_idx = tuple(idx[part] for idx in batch_index)
-        terms = x[b_idx + (i[part],)] + columns[b_idx + (j[part],)]
+        with np.errstate(invalid="ignore"):  # inf + -inf (0 * inf) is nan, quietly
+            terms = x[b_idx + (i[part],)] + columns[b_idx + (j[part],)]
         out[b_idx + (i[part], j[part])] = logsumexp(terms, axis=-1)
 
 
@@ -1017,6 +1040,7 @@ def _logmatmulexp_exact(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArr
     rows = max(1, _EXACT_CHUNK // max(1, k * p * max(1, math.prod(batch))))
     for start in range(0, n, rows):
         part = slice(start, start + rows)
-        terms = x[..., part, :, np.newaxis] + y[..., np.newaxis, :, :]
+        with np.errstate(invalid="ignore"):  # inf + -inf (0 * inf) is nan, quietly
+            terms = x[..., part, :, np.newaxis] + y[..., np.newaxis, :, :]
         out[..., part, :] = logsumexp(terms, axis=-2)
     return out

@@ -269,6 +269,63 @@ def test_logmatmulexp_structural_zeros_are_exactly_minus_inf():
     np.testing.assert_array_equal(logspace.logmatmulexp(a, b), [[-inf, 0.0], [-inf, -inf]])
 
 
+def _reference_logmatmul(a, b):
+    """The exact rule, entry by entry: log-sum-exp of a_ik + b_kj (inf + -inf is nan)."""
+    with np.errstate(invalid="ignore"):
+        return special.logsumexp(a[..., :, :, None] + b[..., None, :, :], axis=-2)
+
+
+def test_logmatmulexp_nan_is_not_turned_into_zero_beside_a_recomputed_entry():
+    # The second entry underflows and is recomputed exactly; the first holds a
+    # nan term and must stay nan, not become a structural zero.
+    a = np.array([[0.0, -inf]])
+    b = np.array([[nan, -1000.0], [0.0, 0.0]])
+    out = logspace.logmatmulexp(a, b)
+    assert np.isnan(out[0, 0])
+    assert out[0, 1] == -1000.0
+
+
+def test_logmatmulexp_zero_times_inf_is_nan():
+    assert np.isnan(logspace.logmatmulexp(np.array([[inf, 0.0]]), np.array([[-inf], [-inf]]))[0, 0])
+    assert np.isnan(logspace.logmatmulexp(np.array([inf, 0.0]), np.array([-inf, -inf])))
+    # An underflowed factor times inf is inf, not nan.
+    assert logspace.logmatmulexp(np.array([[inf, 0.0]]), np.array([[-1000.0], [0.0]]))[0, 0] == inf
+    assert logspace.logmatmulexp(np.array([0.0, -2000.0]), np.array([[-1000.0], [inf]]))[0] == inf
+
+
+def test_logmatmulexp_special_values_follow_the_exact_rule():
+    rng = np.random.default_rng(40)
+    values = np.array([nan, inf, -inf, 0.0, -1000.0, 800.0, -3.0])
+    for _ in range(300):
+        shape_a, shape_b = (int(rng.integers(1, 4)), 3), (3, int(rng.integers(1, 4)))
+        a = rng.choice(values, size=shape_a, p=[0.05, 0.05, 0.3, 0.2, 0.15, 0.1, 0.15])
+        b = rng.choice(values, size=shape_b, p=[0.05, 0.05, 0.3, 0.2, 0.15, 0.1, 0.15])
+        # Shifts up to 800 each: the documented bound is below 1e-12 absolute.
+        np.testing.assert_allclose(logspace.logmatmulexp(a, b), _reference_logmatmul(a, b), rtol=1e-15, atol=1e-12)
+        np.testing.assert_allclose(
+            logspace.logmatmulexp(a[0], b), _reference_logmatmul(a[:1], b)[0], rtol=1e-15, atol=1e-12
+        )
+
+
+def test_nan_survives_every_log_array_product():
+    a = logspace.LogArray.from_log(np.array([[0.0, -inf]]))
+    b = logspace.LogArray.from_log(np.array([[nan, -1000.0], [0.0, 0.0]]))
+    ones = logspace.LogArray.from_log(np.zeros((2, 2)))
+    products = {
+        "@": a @ b,
+        "dot": np.dot(a, b),
+        "tensordot": np.tensordot(a, b, 1),
+        "inner": np.inner(a, b.T),
+        "multi_dot": np.linalg.multi_dot([a, b, ones]),
+        "vecmat": np.vecmat(a[0], b)[np.newaxis],
+        "matvec": np.matvec(b.T, a[0])[np.newaxis],
+        "signed": logspace.LogArray.from_log(a.log, sign=[[-1, 1]]) @ b,
+    }
+    for name, product in products.items():
+        assert np.isnan(product.log[0, 0]), name
+    assert np.isnan((logspace.LogArray.from_log([[inf, 0.0]]) @ logspace.LogArray.from_log([[-inf], [-inf]])).log).all()
+
+
 def test_logmatmulexp_is_thread_safe():
     rng = np.random.default_rng(4)
     pairs = [(rng.normal(scale=400, size=(30, 30)), rng.normal(scale=400, size=(30, 30))) for _ in range(8)]
