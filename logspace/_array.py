@@ -480,9 +480,9 @@ class LogArray:
 
     _log: NDArray[Any]
     _neg: NDArray[np.bool_] | None
-    # (side, snapshot of the logs, prepared operand) of the last ``@``; see
-    # _prepared_for_matmul.
-    _matmul_cache: tuple[str, NDArray[Any], Any] | None
+    # (side, snapshot of the logs, prepared operand, the snapshot's bytes) of
+    # the last ``@``; see _prepared_for_matmul.
+    _matmul_cache: tuple[str, NDArray[Any], Any, bytes] | None
 
     def __init__(self, values: Any, dtype: DTypeLike | None = None, signed: bool | None = None) -> None:
         dt = _check_dtype(dtype)
@@ -544,20 +544,32 @@ class LogArray:
 
         A recursion such as an HMM's multiplies by the same matrix at every
         step; exponentiating it again each time costs more than the product.
-        The cache keeps a snapshot of the logs it was made from and is used
-        only while the logs still equal it, so no write can make it stale:
-        not ``__setitem__``, not a write through a view, not a write to the
-        ndarray the LogArray was built from. The check is one comparison
-        pass, far cheaper than the exponentials it saves.
+        The cache keeps a snapshot of the logs' bytes and is used only while
+        the logs still hold those bytes, so no write can make it stale: not
+        ``__setitem__``, not a write through a view or ``.log``, not a write
+        to the ndarray the LogArray was built from. The snapshot is taken
+        *before* the exponentials, which are computed from the snapshot
+        itself: a write racing a product (another thread) may leave that
+        product with old or new values, as numpy would, but the cache always
+        describes its snapshot. For C-contiguous logs the check is one
+        ``memcmp`` (``bytes.startswith`` on the array's buffer), with no
+        temporary arrays.
         """
         cache = self._matmul_cache
         log = self._log
-        if cache is not None and cache[0] == side and cache[1].shape == log.shape and (cache[1] == log).all():
-            return cache[2]
+        if cache is not None and cache[0] == side:
+            snapshot = cache[1]
+            if type(log) is np.ndarray and log.flags.c_contiguous:
+                if snapshot.shape == log.shape and snapshot.dtype == log.dtype and cache[3].startswith(log.data):
+                    return cache[2]
+            elif snapshot.shape == log.shape and (snapshot == log).all():
+                return cache[2]
         if _kernels.is_lazy(log):  # checking a snapshot would compute: a lazy @ does not cache
             return None
-        prepared = _kernels.prepare_logmatmul(log, side)
-        self._matmul_cache = (side, log.copy(), prepared)
+        raw = np.ascontiguousarray(log).tobytes()
+        snapshot = np.frombuffer(raw, dtype=log.dtype).reshape(log.shape)
+        prepared = _kernels.prepare_logmatmul(snapshot, side)
+        self._matmul_cache = (side, snapshot, prepared, raw)
         return prepared
 
     @classmethod

@@ -67,6 +67,9 @@ _FLOAT64 = np.dtype(np.float64)
 _NATIVE = (np.dtype(np.float32), _FLOAT64)
 # Scratch memory, in elements, that one exact log-matmul chunk may use.
 _EXACT_CHUNK = 1 << 21
+# Reductions of a whole 1-D array, without the ndarray method wrappers.
+_MAXIMUM = np.maximum.reduce
+_MINIMUM = np.minimum.reduce
 # Where _dask_module looks for dask.array (never importing it).
 _MODULES = sys.modules
 
@@ -795,12 +798,18 @@ def softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
 def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The shifted exponentials of one operand of :func:`logmatmulexp`.
 
-    Returns ``(shift, exp(x - shift))`` where the shift is the maximum over
-    the contracted axis: rows for ``side="left"``, columns for
-    ``side="right"`` (non-finite maxima shift by 0). Pass the pair as
-    ``prepared_a``/``prepared_b`` to multiply by the same matrix many times
-    (an HMM recursion) without exponentiating it again; the caller is
-    responsible for the pair belonging to the operand it passes.
+    Returns ``(shift, exp(x - shift))``. When every log lies in
+    [-300, 300] or is -inf, the exponentials cannot overflow or underflow in
+    a product and the shift is 0, returned as an array of ones' shape
+    ``(1, ..., 1)``; otherwise the shift is the maximum over the contracted
+    axis (rows for ``side="left"``, columns for ``side="right"``) with the
+    reduced axis kept: the largest finite log of the line, +inf for a line
+    holding +inf (its exponentials are then 0 or nan, so the product
+    recomputes that line's entries exactly), and 0 for a line of -inf.
+    Pass the pair as ``prepared_a``/``prepared_b`` to multiply by the same
+    matrix many times (an HMM recursion) without exponentiating it again;
+    the caller is responsible for the pair belonging to the operand it
+    passes.
 
     Examples
     --------
@@ -826,22 +835,47 @@ def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDA
         shape[axis] = 1
         return np.zeros(shape), np.empty(arr.shape)
     with np.errstate(invalid="ignore", over="ignore"):
+        if _in_exp_safe_range(arr):
+            return np.zeros((1,) * arr.ndim), np.exp(arr)
         shift = arr.max(axis=axis, keepdims=True)
         _finite_shift(arr, shift, axis)
         return shift, np.exp(arr - shift)
 
 
-def _finite_shift(arr: NDArray[np.float64], shift: NDArray[np.float64], axis: int) -> None:
-    """Replace non-finite maxima in ``shift`` by the largest finite log of their line (0 if none).
+# Logs within this bound need no shift in a log-matmul: a product of two
+# exponentials lies in [e^-600, e^600], far from underflow (tiny / eps is
+# e^-672) and overflow (with up to 10^40 terms), so the shifted sum's checks
+# and shift additions can be skipped.
+_EXP_SAFE = 300.0
 
-    A line holding inf or nan is shifted by its finite maximum, not by 0: a
-    shift of 0 would overflow its large finite logs to inf and so lose them
-    where the inf meets a zero of the other operand.
+
+def _in_exp_safe_range(arr: NDArray[np.float64]) -> bool:
+    """Whether every log of ``arr`` is -inf or within [-_EXP_SAFE, _EXP_SAFE] (none nan)."""
+    if arr.size == 0 or not arr.max() <= _EXP_SAFE:
+        return False
+    low = arr.min()
+    if low >= -_EXP_SAFE:
+        return True
+    if low != -np.inf:
+        return False
+    return bool(np.where(arr == -np.inf, 0.0, arr).min() >= -_EXP_SAFE)
+
+
+def _finite_shift(arr: NDArray[np.float64], shift: NDArray[np.float64], axis: int) -> None:
+    """Replace non-finite maxima in ``shift``: +inf for a line holding +inf, else its finite maximum (0 if none).
+
+    A line holding nan but no inf is shifted by its finite maximum (its nan
+    exponentials make the product's entries nan); a line holding +inf by
+    +inf, so that none of its exponentials is inf and no product computes
+    0 * inf (numpy's invalid-value warning): its entries come out nan and are
+    recomputed exactly.
     """
     bad = ~np.isfinite(shift)
     if bad.any():
         finite_max = np.where(np.isfinite(arr), arr, -np.inf).max(axis=axis, keepdims=True)
-        shift[bad] = np.where(finite_max == -np.inf, 0.0, finite_max)[bad]
+        has_inf = (arr == np.inf).any(axis=axis, keepdims=True)
+        replaced = np.where(has_inf, np.inf, np.where(finite_max == -np.inf, 0.0, finite_max))
+        shift[bad] = replaced[bad]
 
 
 def logmatmulexp(
@@ -960,23 +994,30 @@ def _log_vector_matrix(
 
     Returns None when the general path is needed (non-finite maximum, or an
     entry that must be recomputed); this path does no more than it must, as
-    an HMM recursion calls it once per time step.
+    an HMM recursion calls it once per time step. No floating-point error
+    can arise: the vector's exponentials are in [0, 1] and the prepared ones
+    are never inf (see :func:`prepare_logmatmul`), so there is no errstate.
     """
     if x.shape[0] == 0:
         return None
-    top = x.max()
+    # The ufuncs' own reduce and out= arguments: the method wrappers and
+    # temporaries cost more than the arithmetic at HMM sizes.
+    top = _MAXIMUM(x)
     if not math.isfinite(top):
         return None
     col_shift, exp_y = prepared if prepared is not None else prepare_logmatmul(y, "right")
-    with np.errstate(invalid="ignore"):  # 0 * inf: nan, handled below
-        product = np.exp(x - top) @ exp_y
-    # ``not >=`` also catches nan: a nan entry may be a true nan or an
-    # underflowed factor times inf, which the general path sorts out.
-    if not product.min() >= _MATMUL_TRUST:
+    weights = np.subtract(x, top)
+    np.exp(weights, out=weights)
+    product = np.matmul(weights, exp_y)
+    # ``not >=`` also catches nan: a true nan, or the +inf line of a shift.
+    if not _MINIMUM(product) >= _MATMUL_TRUST:
         return None
     np.log(product, out=product)
-    product += col_shift.reshape(-1)
-    product += top
+    if col_shift.size == 1:  # no shift, or one column: one addition
+        product += top + col_shift.item()
+    else:
+        product += col_shift.reshape(-1)
+        product += top
     return product
 
 
@@ -993,23 +1034,32 @@ def _logmatmulexp_2d(
         return np.full(batch + (x.shape[-2], y.shape[-1]), -np.inf)
     row_max, exp_x = prepared_x if prepared_x is not None else prepare_logmatmul(x, "left")
     col_max, exp_y = prepared_y if prepared_y is not None else prepare_logmatmul(y, "right")
-    with np.errstate(all="ignore"):
-        product = np.matmul(exp_x, exp_y)
-        out = np.log(product) + row_max + col_max
-    # Flag underflowed sums, and nan ones too (``not >=``): a nan product is
-    # either a true nan (a nan term, or 0 * inf) or an underflowed factor
-    # times inf, whose exact value is inf.
-    flagged = ~(product >= _MATMUL_TRUST)
-    if flagged.any():
+    product = np.matmul(exp_x, exp_y)
+    if product.size == 0:
+        return product
+    flagged = zero = None
+    # ``not >=`` also catches nan: a nan product is either a true nan (a nan
+    # term, or 0 * inf) or comes from a line holding +inf (shifted by +inf),
+    # whose exact value may be inf or a number.
+    if not product.min() >= _MATMUL_TRUST:
+        flagged = ~(product >= _MATMUL_TRUST)
         # Entries whose terms are all exact zeros (-inf plus a number that is
         # neither nan nor +inf: then the float product is 0, not nan) are zero
         # exactly, not an underflow. A nan log counts as a term.
         some_term = np.matmul((x != -np.inf).astype(np.float64), (y != -np.inf).astype(np.float64))
         zero = (some_term == 0) & (product == 0)
         flagged &= ~zero
-        out[zero] = -np.inf
         if np.count_nonzero(flagged) * 2 > flagged.size:
             return _logmatmulexp_exact(x, y)
+    with np.errstate(all="ignore"):
+        out = np.log(product, out=product)
+        # Zero shifts (logs in exp's safe range) are one-element arrays.
+        if row_max.size > 1 or row_max.reshape(-1)[0] != 0.0:
+            out += row_max
+        if col_max.size > 1 or col_max.reshape(-1)[0] != 0.0:
+            out += col_max
+    if flagged is not None and zero is not None:
+        out[zero] = -np.inf
         if flagged.any():
             _recompute_entries(x, y, out, flagged)
     return out

@@ -411,3 +411,54 @@ def test_logsumexp_over_leading_axis_of_wide_array_streams_accurately():
     assert errors.max() <= 2
     three_d = rng.normal(size=(4, 20, 300))
     np.testing.assert_allclose(logspace.logsumexp(three_d, axis=1), special.logsumexp(three_d, axis=1), rtol=1e-15)
+
+
+# ---------------------------------------------------------------------------
+# The cached exponentials of a LogArray operand of @
+# ---------------------------------------------------------------------------
+
+
+def test_matmul_cache_is_never_stale_after_a_write_racing_the_product(monkeypatch):
+    # Another thread writes to the matrix while its exponentials are being
+    # computed; that product may use either values, but every later product
+    # must use the new ones (the snapshot used to be taken after the write).
+    from logspace import _kernels
+
+    rng = np.random.default_rng(41)
+    matrix = logspace.LogArray.from_log(rng.normal(size=(4, 4)))
+    vector = logspace.LogArray.from_log(rng.normal(size=4))
+    original = _kernels.prepare_logmatmul
+
+    def racing_prepare(x, side):
+        prepared = original(x, side)
+        writer = threading.Thread(target=lambda: matrix.log.__setitem__((0, 0), 5.0))
+        writer.start()
+        writer.join()
+        return prepared
+
+    monkeypatch.setattr(_kernels, "prepare_logmatmul", racing_prepare)
+    vector @ matrix
+    monkeypatch.setattr(_kernels, "prepare_logmatmul", original)
+    assert matrix.log[0, 0] == 5.0
+    np.testing.assert_array_equal((vector @ matrix).log, logspace.logmatmulexp(vector.log, matrix.log))
+    np.testing.assert_array_equal((matrix @ vector).log, logspace.logmatmulexp(matrix.log, vector.log))
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_matmul_cache_sees_every_kind_of_write(layout):
+    rng = np.random.default_rng(42)
+    base = rng.normal(size=(5, 5))
+    logs = base if layout == "contiguous" else base.T
+    matrix = logspace.LogArray.from_log(logs)
+    vector = logspace.LogArray.from_log(rng.normal(size=5))
+    writes = [
+        lambda: logs.__setitem__((1, 2), 3.0),  # the ndarray given to from_log
+        lambda: matrix.log.__setitem__((2, 1), -3.0),  # through .log
+        lambda: matrix[3].log.__setitem__(0, 0.5),  # through a view
+        lambda: matrix.__setitem__((4, 4), logspace.LogFloat(7.0)),  # __setitem__
+        lambda: matrix.log.__setitem__((0, 0), -0.0 if matrix.log[0, 0] == 0.0 else 0.0),  # the sign bit of zero
+    ]
+    for write in writes:
+        vector @ matrix  # fills the cache
+        write()
+        np.testing.assert_array_equal((vector @ matrix).log, logspace.logmatmulexp(vector.log, matrix.log))
