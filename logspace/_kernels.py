@@ -634,19 +634,33 @@ def _weighted_logsumexp(
 def _weighted_lse_rows(
     x: NDArray[np.float64], w: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """(log|sum|, sign) of sum(w exp(x)) along the last (non-empty) axis."""
-    k = np.argmax(x, axis=-1, keepdims=True)
+    """(log|sum|, sign) of sum(w exp(x)) along the last (non-empty) axis.
+
+    The shift is the term of largest magnitude |w_k| exp(x_k), not merely the
+    largest x_k: a tiny weight on the largest log would make q huge and
+    log|b_k| + log1p(q) cancel (``[0, -0.6]`` with ``b=[1e-300, 1]`` lost 100
+    ulps). Every other term is then at most 1 relative to it. Terms whose
+    log exceeds x_k (they have smaller weights) by log 2 or more are
+    computed relative to w_k in logs, so exp never overflows.
+    """
+    with np.errstate(all="ignore"):
+        k = np.argmax(x + np.log(np.abs(w)), axis=-1, keepdims=True)
     amax = np.take_along_axis(x, k, axis=-1)
     wk = np.take_along_axis(w, k, axis=-1)
     with np.errstate(all="ignore"):
         d = x - np.where(np.isfinite(amax), amax, 0.0)
-        near = d > -_LOG2
+        near = np.abs(d) < _LOG2
+        high = d >= _LOG2
         np.put_along_axis(near, k, False, axis=-1)
-        far_terms = np.where(near, 0.0, w * np.exp(d))
+        far_terms = np.where(near | high, 0.0, w * np.exp(d))
         np.put_along_axis(far_terms, k, 0.0, axis=-1)
         near_weights = np.where(near, w, 0.0).sum(axis=-1, keepdims=True)
         small = far_terms.sum(axis=-1, keepdims=True) + np.where(near, w * np.expm1(d), 0.0).sum(axis=-1, keepdims=True)
         q = (near_weights + small) / wk
+        if high.any():  # each is |w_i| e**(x_i) / |w_k| e**(x_k) <= 1, in logs
+            ratio = np.sign(w) * np.sign(wk) * np.exp(d + (np.log(np.abs(w)) - np.log(np.abs(wk))))
+            q = q + np.where(high, ratio, 0.0).sum(axis=-1, keepdims=True)
+            small = small + wk * np.where(high, ratio, 0.0).sum(axis=-1, keepdims=True)
         cancelling = q <= -0.5
         total = (wk + near_weights) + small  # the sum over exp(a_k), for the cancelling case
         res = amax + np.where(cancelling, np.log(np.abs(total)), np.log(np.abs(wk)) + np.log1p(q))

@@ -68,11 +68,15 @@ max + log1p(exp(-|a - b|)).
 
 Weighted logsumexp (b given)
 ----------------------------
-Shift by the largest x_k with b_k != 0; t_i = fl(b_i exp(x_i - m)),
-q = fl(sum_{i != k} t_i) / b_k, y = m + log|b_k| + log|1 + q| (log1p(q) for
-q > -1, log(-1 - q) below). With S = sum b_i e**x_i and
-pi_i = |b_i| e**x_i / |S| (sum pi_i >= 1 measures cancellation):
-|q^ - q| / |1 + q| <= rho = u sum_{i != k} pi_i (|x_i - m| + C + n), and
+Shift by the term of largest magnitude |b_k| e**x_k (not the largest x_k: a
+tiny weight there made q huge and log|b_k| + log1p(q) cancel), m = x_k;
+t_i = fl(b_i exp(x_i - m)), or for x_i - m >= log 2 (a smaller weight on a
+larger log) t_i / b_k = sign * exp(x_i - m + log|b_i| - log|b_k|), so that
+|t_i / b_k| <= 1 and nothing overflows; q = fl(sum_{i != k} t_i) / b_k,
+y = m + log|b_k| + log|1 + q| (log1p(q) for q > -1, log(-1 - q) below).
+With S = sum b_i e**x_i and pi_i = |b_i| e**x_i / |S| (sum pi_i >= 1
+measures cancellation): |q^ - q| / |1 + q| <= rho =
+u sum_{i != k} pi_i (|x_i - m| + C + n + [x_i - m >= log 2] C(|log|b_i|| + |log|b_k||)), and
 
     |y^ - y| <= u [ |y| + |m + log|b_k|| + C |log|b_k|| + C |log|1 + q|| + 1 ] + rho
                                                                 (F_weighted)
@@ -343,12 +347,14 @@ def weighted_allowed(x, w, exact, dtype):
     if cond <= 2:
         return 2.0
     live = np.where(w != 0, x, -np.inf)
-    k = int(np.argmax(live))
+    with np.errstate(all="ignore"):
+        k = int(np.argmax(live + np.log(np.abs(w))))
     m, wk = live[k], w[k]
     with np.errstate(all="ignore"):
         pi = np.where(live == -np.inf, 0.0, np.abs(w) * np.exp(live - y))
         pi[k] = 0.0
-        rho = u * float(np.sum(np.where(pi > 0, pi * (np.abs(live - m) + C + n), 0.0)))
+        in_logs = np.where(live - m >= math.log(2), C * (np.abs(np.log(np.abs(w))) + abs(math.log(abs(wk)))), 0.0)
+        rho = u * float(np.sum(np.where(pi > 0, pi * (np.abs(live - m) + C + n + in_logs), 0.0)))
     if rho > 0.5:
         return math.inf
     log_wk = math.log(abs(wk))
@@ -872,6 +878,31 @@ def test_logsumexp_signed_weights_near_cancellation():
     assert float(T.lse_condition_number(x, b=w)) < 2
     check("logsubexp(1e-300, 0)", logspace.logsubexp(1e-300, 0.0), T.ref_logsubexp(1e-300, 0.0), 2.0, "log", np.float64)
     check("logsumexp([1e-300, 0], b=[1, -1])", logspace.logsumexp(x, b=w), exact, 2.0, "log", np.float64)
+
+
+def test_logsumexp_tiny_weight_on_the_largest_log_keeps_the_bound():
+    """[0, -0.6] with b = [1e-300, 1]: the sum is e**-0.6 (1 + 1.8e-300).
+
+    Shifting by the largest log (weight 1e-300) cancelled log(1e-300) against
+    log1p(5e299) and lost 51 to 102 ulps; kappa is about 1, so 2 ulps hold.
+    """
+    rng = np.random.default_rng(43)
+    cases = [([0.0, -0.6], [1e-300, 1.0]), ([0.0, -0.6], [1e-300, -1.0]), ([5.0, 2.0, -0.6], [1e-200, 1e-3, 1.0])]
+    cases += [([0.0, float(v)], [1e-300, 1.0]) for v in rng.uniform(-0.69, -0.01, 20)]
+    for x, w in cases:
+        x, w = np.array(x), np.array(w)
+        exact, sign = T.ref_logsumexp(x, b=w, return_sign=True)
+        assert float(T.lse_condition_number(x, b=w)) <= 2
+        actual, actual_sign = logspace.logsumexp(x, b=w, return_sign=True)
+        assert actual_sign == sign
+        check(f"logsumexp({x.tolist()}, b={w.tolist()})", actual, exact, 2.0, "log", np.float64)
+
+
+def test_logsumexp_smaller_weight_on_a_much_larger_log_does_not_overflow():
+    x, w = np.array([0.0, 800.0]), np.array([1e10, 1e-320])
+    exact = T.ref_logsumexp(x, b=w)
+    actual = logspace.logsumexp(x, b=w)
+    check("logsumexp([0, 800], b=[1e10, 1e-320])", actual, exact, weighted_allowed(x, w, exact, np.float64), "log", np.float64)
 
 
 def test_logsumexp_infinite_terms_of_both_signs():
