@@ -75,8 +75,16 @@ def _as_logs(x: Any, name: str) -> Any:
     return _kernels._as_logs(x, name)
 
 
+def _scalar_or_logs(x: Any, name: str) -> Any:
+    """A Python scalar as it is (the chunks' kernel treats it as weak, as numpy), else its logs."""
+    return x if type(x) in _kernels._WEAK_SCALARS else _as_logs(x, name)
+
+
 def _result_dtype(*arrays: Any) -> np.dtype[Any]:
-    return _kernels._result_dtype(*(np.empty(0, dtype=a.dtype) for a in arrays))
+    """As the numpy kernels' result dtype: Python scalars are weak (NEP 50)."""
+    return _kernels._result_dtype(
+        *(a if type(a) in _kernels._WEAK_SCALARS or isinstance(a, np.dtype) else a.dtype for a in arrays)
+    )
 
 
 def as_dask(x: Any) -> da.Array:
@@ -113,8 +121,8 @@ def mask_like(mask: Any, log: Any) -> Any:
 
 
 def logaddexp(a: Any, b: Any) -> da.Array:
-    x, y = _as_logs(a, "logaddexp"), _as_logs(b, "logaddexp")
-    return _elemwise(_kernels.logaddexp, x, y, dtype=_result_dtype(x, y))
+    x, y = _scalar_or_logs(a, "logaddexp"), _scalar_or_logs(b, "logaddexp")
+    return _elemwise(_kernels.logaddexp, x, y, dtype=_result_dtype(_kernels._weak_or(a, x), _kernels._weak_or(b, y)))
 
 
 def log1pexp(x: Any) -> da.Array:
@@ -128,8 +136,8 @@ def log1mexp(x: Any) -> da.Array:
 
 
 def logsubexp(a: Any, b: Any) -> da.Array:
-    x, y = _as_logs(a, "logsubexp"), _as_logs(b, "logsubexp")
-    return _elemwise(_kernels.logsubexp, x, y, dtype=_result_dtype(x, y))
+    x, y = _scalar_or_logs(a, "logsubexp"), _scalar_or_logs(b, "logsubexp")
+    return _elemwise(_kernels.logsubexp, x, y, dtype=_result_dtype(_kernels._weak_or(a, x), _kernels._weak_or(b, y)))
 
 
 def _signed_log(la: Any, na: Any, lb: Any, nb: Any) -> Any:
@@ -139,7 +147,8 @@ def _signed_log(la: Any, na: Any, lb: Any, nb: Any) -> Any:
 def logaddexp_signed(log_a: Any, neg_a: Any, log_b: Any, neg_b: Any) -> tuple[da.Array, da.Array]:
     la, lb = _as_logs(log_a, "logaddexp_signed"), _as_logs(log_b, "logaddexp_signed")
     na, nb = _bools(neg_a), _bools(neg_b)
-    log = _elemwise(_signed_log, la, na, lb, nb, dtype=_result_dtype(la, lb))
+    dtype = _result_dtype(_kernels._weak_or(log_a, la), _kernels._weak_or(log_b, lb))
+    log = _elemwise(_signed_log, la, na, lb, nb, dtype=_FLOAT64).astype(dtype)
     # The sign of the larger magnitude, as the numpy kernel takes it (a nan
     # comparison picks b's sign there too); a cheap graph of its own.
     neg = da.where(da.greater_equal(la, lb), na, nb)
@@ -234,7 +243,8 @@ def logsumexp(
 ) -> Any:
     x = _as_logs(a, "logsumexp")
     if b is not None:
-        return _weighted_logsumexp(x, _as_logs(b, "logsumexp"), axis, keepdims, return_sign)
+        w = _as_logs(b, "logsumexp")
+        return _weighted_logsumexp(x, w, axis, keepdims, return_sign, _result_dtype(x, _kernels._weak_or(b, w)))
     dtype = _result_dtype(x)
     res = _state_reduction(as_dask(x), axis, keepdims, dtype, _lse_aggregate)
     if return_sign:
@@ -263,7 +273,7 @@ def _negative_to_nan(res: Any, negative: Any) -> Any:
     return np.where(negative & (res > -np.inf), np.nan, res)
 
 
-def _weighted_logsumexp(x: Any, w: Any, axis: Any, keepdims: bool, return_sign: bool) -> Any:
+def _weighted_logsumexp(x: Any, w: Any, axis: Any, keepdims: bool, return_sign: bool, dtype: np.dtype[Any]) -> Any:
     """sum(w exp(x)) as the positive-weight sum minus the negative-weight sum.
 
     Each side is an unweighted log-sum-exp of log(|w|) + x (exact for weights
@@ -272,7 +282,6 @@ def _weighted_logsumexp(x: Any, w: Any, axis: Any, keepdims: bool, return_sign: 
     errors divided by the relative size of the difference (the condition
     number of the sum).
     """
-    dtype = _result_dtype(x, w)
     xs, ws = da.broadcast_arrays(as_dask(x), as_dask(w))
     terms = [_elemwise(_signed_terms, xs, ws, positive, dtype=_FLOAT64) for positive in (True, False)]
     sides = [_state_reduction(side, axis, keepdims, _FLOAT64, _lse_aggregate) for side in terms]
@@ -365,7 +374,16 @@ def prepare_logmatmul(x: Any, side: str) -> tuple[da.Array, da.Array]:
         shape = list(arr.shape)
         shape[axis] = 1
         return da.zeros(tuple(shape)), arr
-    shift = _elemwise(_finite_or_zero, arr.max(axis=axis, keepdims=True), dtype=_FLOAT64)
+    # The numpy kernel's rule, lazily: no shift when every log is in exp's
+    # safe range (or -inf), else the line's finite maximum, +inf for a line
+    # holding +inf, 0 for a line of -inf.
+    top = arr.max(axis=axis, keepdims=True)
+    finite_top = da.where(da.isfinite(arr), arr, -np.inf).max(axis=axis, keepdims=True)
+    has_inf = (arr == np.inf).any(axis=axis, keepdims=True)
+    shift = da.where(da.isfinite(top), top, da.where(has_inf, np.inf, _elemwise(_finite_or_zero, finite_top, dtype=_FLOAT64)))
+    finite_logs = da.where(arr == -np.inf, 0.0, arr)
+    safe = (top <= _kernels._EXP_SAFE).all() & (finite_logs.min() >= -_kernels._EXP_SAFE)
+    shift = da.where(safe, 0.0, shift)
     return shift, _elemwise(_exp_shifted, arr, shift, dtype=_FLOAT64)
 
 

@@ -8,9 +8,13 @@ with :mod:`math`, live in :mod:`logspace._kernels_scalar`.
 
 Conventions shared by every kernel:
 
-* float32 stays float32 and float64 stays float64; integers and booleans become
-  float64, float16 becomes float32. Work is done in float64 internally, so
-  float32 results are correctly rounded in all but rare cases.
+* Result dtypes follow numpy's promotion (NEP 50): float16, float32 and
+  float64 stay as they are, mixed dtypes promote as in numpy, Python ints,
+  floats and bools are weak (``logaddexp(2, np.float32(3))`` is float32),
+  and an all-integer or boolean input gives float64. Work is done in float64
+  internally and rounded once at the end, so float32 and float16 results
+  are correctly rounded in all but rare cases (float16 logs hold about 3
+  significant digits, and overflow to inf above 65504, as numpy's float16).
 * Complex, object and string input is a ``TypeError``.
 * Domain errors follow numpy: the result is nan (or -inf) and numpy's
   floating-point error handling (``np.errstate``) decides whether that warns,
@@ -184,7 +188,7 @@ def _as_logs(x: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
     arr: Any = x if type(x) is np.ndarray or is_lazy(x) else np.asarray(x)
     kind = arr.dtype.kind
     if kind == "f":
-        return arr.astype(np.float32) if arr.dtype == np.float16 else arr
+        return arr
     if kind in "iub":
         return arr.astype(np.float64)
     raise TypeError(
@@ -193,11 +197,29 @@ def _as_logs(x: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
     )
 
 
-def _result_dtype(*arrays: NDArray[Any]) -> np.dtype[Any]:
-    first = arrays[0].dtype
-    if first in _NATIVE and all(arr.dtype == first for arr in arrays):
-        return first
-    return np.result_type(*arrays, np.float32)
+# Python scalars that are weak under NEP 50: they take the other operand's dtype.
+_WEAK_SCALARS = (int, float, bool)
+
+
+def _weak_or(original: Any, converted: NDArray[Any]) -> Any:
+    """What numpy's promotion sees of an operand: a Python scalar (weak), the original dtype, or the array.
+
+    The original dtype, not the float64 that integers become: ``np.int8``
+    with float32 is float32, as in numpy.
+    """
+    if type(original) in _WEAK_SCALARS:
+        return original
+    dtype = getattr(original, "dtype", None)
+    return dtype if isinstance(dtype, np.dtype) else converted
+
+
+def _result_dtype(*arrays: Any) -> np.dtype[Any]:
+    """numpy's result dtype of the operands (Python scalars weak), float64 for integers and bools."""
+    first = getattr(arrays[0], "dtype", arrays[0])
+    if first in _NATIVE and all(getattr(arr, "dtype", arr) == first for arr in arrays):
+        return first  # type: ignore[no-any-return]
+    dtype = np.result_type(*arrays)
+    return _FLOAT64 if dtype.kind in "iub" else dtype
 
 
 def _wide(x: NDArray[Any]) -> NDArray[np.float64]:
@@ -300,7 +322,7 @@ def logaddexp(a: ArrayLike, b: ArrayLike) -> Any:
 
     x = _as_logs(a, "logaddexp")
     y = _as_logs(b, "logaddexp")
-    dtype = _result_dtype(x, y)
+    dtype = _result_dtype(_weak_or(a, x), _weak_or(b, y))
     return _finish(_blocked.logaddexp(_wide(x), _wide(y)), dtype)
 
 
@@ -410,7 +432,7 @@ def logsubexp(a: ArrayLike, b: ArrayLike) -> Any:
 
     x = _as_logs(a, "logsubexp")
     y = _as_logs(b, "logsubexp")
-    dtype = _result_dtype(x, y)
+    dtype = _result_dtype(_weak_or(a, x), _weak_or(b, y))
     x, y = np.broadcast_arrays(_wide(x), _wide(y))
     out = _logsubexp_quiet(x, y)
     if np.any(_logsubexp_invalid(x, y)):
@@ -454,7 +476,7 @@ def logaddexp_signed(
 
     la = _as_logs(log_a, "logaddexp_signed")
     lb = _as_logs(log_b, "logaddexp_signed")
-    dtype = _result_dtype(la, lb)
+    dtype = _result_dtype(_weak_or(log_a, la), _weak_or(log_b, lb))
     la, lb, na, nb = np.broadcast_arrays(_wide(la), _wide(lb), np.asarray(neg_a, bool), np.asarray(neg_b, bool))
     a_larger = la >= lb
     hi = np.where(a_larger, la, lb)
@@ -585,7 +607,8 @@ def logsumexp(
 
     x = _as_logs(a, "logsumexp")
     if b is not None:
-        return _weighted_logsumexp(x, _as_logs(b, "logsumexp"), axis, keepdims, return_sign)
+        w = _as_logs(b, "logsumexp")
+        return _weighted_logsumexp(x, w, axis, keepdims, return_sign, _result_dtype(x, _weak_or(b, w)))
     dtype = _result_dtype(x)
     amax, s = _lse_state(x, axis)
     res = amax + np.log1p(s)
@@ -604,8 +627,9 @@ def _weighted_logsumexp(
     axis: int | tuple[int, ...] | None,
     keepdims: bool,
     return_sign: bool,
+    dtype: np.dtype[Any],
 ) -> Any:
-    """logsumexp with weights: shift by the largest a_k whose weight is not 0.
+    """logsumexp with weights, returned in ``dtype``: shift by the largest term.
 
     The sum is b_k exp(a_k) (1 + q) with q = (sum over i != k of
     b_i exp(a_i - a_k)) / b_k, and its log is a_k + log|b_k| + log1p(q) while
@@ -614,7 +638,6 @@ def _weighted_logsumexp(
     first (exactly, for weights such as +-1) and only the small expm1 parts
     carry rounding error, as in logsubexp.
     """
-    dtype = _result_dtype(x, w)
     x, w = np.broadcast_arrays(_wide(x), _wide(w))
     _, kept_shape, keepdims_shape = _reduction_layout(x.shape, axis)
     x2 = _reduced_last(np.where(w == 0.0, -np.inf, x), axis)
@@ -812,12 +835,12 @@ def softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
 def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The shifted exponentials of one operand of :func:`logmatmulexp`.
 
-    Returns ``(shift, exp(x - shift))``. When every log lies in
-    [-300, 300] or is -inf, the exponentials cannot overflow or underflow in
-    a product and the shift is 0, returned as an array of ones' shape
-    ``(1, ..., 1)``; otherwise the shift is the maximum over the contracted
-    axis (rows for ``side="left"``, columns for ``side="right"``) with the
-    reduced axis kept: the largest finite log of the line, +inf for a line
+    Returns ``(shift, exp(x - shift))``, the shift with the contracted axis
+    kept (length 1). When every log lies in [-300, 300] or is -inf, the
+    exponentials cannot overflow or underflow in a product and the shift is
+    0 (a read-only broadcast zero); otherwise it is the maximum over the
+    contracted axis (rows for ``side="left"``, columns for
+    ``side="right"``): the largest finite log of the line, +inf for a line
     holding +inf (its exponentials are then 0 or nan, so the product
     recomputes that line's entries exactly), and 0 for a line of -inf.
     Pass the pair as ``prepared_a``/``prepared_b`` to multiply by the same
@@ -850,7 +873,9 @@ def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDA
         return np.zeros(shape), np.empty(arr.shape)
     with np.errstate(invalid="ignore", over="ignore"):
         if _in_exp_safe_range(arr):
-            return np.zeros((1,) * arr.ndim), np.exp(arr)
+            shape = list(arr.shape)
+            shape[axis] = 1
+            return np.broadcast_to(_ZERO_SHIFT, tuple(shape)), np.exp(arr)
         shift = arr.max(axis=axis, keepdims=True)
         _finite_shift(arr, shift, axis)
         return shift, np.exp(arr - shift)
@@ -861,6 +886,13 @@ def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDA
 # e^-672) and overflow (with up to 10^40 terms), so the shifted sum's checks
 # and shift additions can be skipped.
 _EXP_SAFE = 300.0
+# The shift of operands in that range: every zero shift is a view of it, so
+# the product can skip adding it back.
+_ZERO_SHIFT = np.zeros(())
+
+
+def _is_zero_shift(shift: NDArray[np.float64]) -> bool:
+    return shift.base is _ZERO_SHIFT
 
 
 def _in_exp_safe_range(arr: NDArray[np.float64]) -> bool:
@@ -959,7 +991,7 @@ def logmatmulexp(
             return out
     x = _as_logs(a, "logmatmulexp")
     y = _as_logs(b, "logmatmulexp")
-    dtype = _result_dtype(x, y)
+    dtype = _result_dtype(_weak_or(a, x), _weak_or(b, y))
     x, y, vector_a, vector_b = _matmul_operands(_wide(x), _wide(y))
     out = None
     if vector_a and y.ndim == 2 and not vector_b:
@@ -1027,8 +1059,8 @@ def _log_vector_matrix(
     if not _MINIMUM(product) >= _MATMUL_TRUST:
         return None
     np.log(product, out=product)
-    if col_shift.size == 1:  # no shift, or one column: one addition
-        product += top + col_shift.item()
+    if _is_zero_shift(col_shift):
+        product += top
     else:
         product += col_shift.reshape(-1)
         product += top
@@ -1067,10 +1099,9 @@ def _logmatmulexp_2d(
             return _logmatmulexp_exact(x, y)
     with np.errstate(all="ignore"):
         out = np.log(product, out=product)
-        # Zero shifts (logs in exp's safe range) are one-element arrays.
-        if row_max.size > 1 or row_max.reshape(-1)[0] != 0.0:
+        if not _is_zero_shift(row_max):
             out += row_max
-        if col_max.size > 1 or col_max.reshape(-1)[0] != 0.0:
+        if not _is_zero_shift(col_max):
             out += col_max
     if flagged is not None and zero is not None:
         out[zero] = -np.inf

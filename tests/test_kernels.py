@@ -36,7 +36,7 @@ ELEMENTWISE = [
 
 
 @pytest.mark.parametrize("kernel", ELEMENTWISE)
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_kernels_keep_float_dtype(kernel, dtype):
     x = np.linspace(-3, 3, 7).astype(dtype)
     assert np.asarray(kernel(x)).dtype == dtype
@@ -66,6 +66,34 @@ def test_non_real_input_is_a_type_error_saying_what_is_accepted(kernel, bad):
     arguments = (bad, bad) if kernel in (logspace.logaddexp, logspace.logsubexp, logspace.logmatmulexp) else (bad,)
     with pytest.raises(TypeError, match="expected real numbers"):
         kernel(*arguments)
+
+
+def test_result_dtypes_follow_numpy_promotion_with_weak_python_scalars():
+    f16, f32, f64 = np.float16, np.float32, np.float64
+    x32 = np.linspace(-2, 2, 5, dtype=f32)
+    cases = [
+        (logspace.logaddexp(2, f32(3)), np.logaddexp(2, f32(3))),
+        (logspace.logaddexp(f32(3), 2.5), np.logaddexp(f32(3), 2.5)),
+        (logspace.logaddexp(x32, 1.0), np.logaddexp(x32, 1.0)),
+        (logspace.logaddexp(x32, f64(1.0)), np.logaddexp(x32, f64(1.0))),
+        (logspace.logaddexp(f16(1.0), x32), np.logaddexp(f16(1.0), x32)),
+        (logspace.logaddexp(f16(1.0), 2), np.logaddexp(f16(1.0), 2)),
+        (logspace.logaddexp(np.int8(1), x32), np.logaddexp(np.int8(1), x32)),
+        (logspace.logsubexp(x32, -5), np.subtract(x32, -5)),
+        (logspace.logsumexp(x32, b=2), np.multiply(x32, 2)),
+        (logspace.logsumexp(x32, b=np.full(5, 2.0)), np.multiply(x32, np.full(5, 2.0))),
+        (logspace.logmatmulexp(x32[:2].reshape(1, 2), np.zeros((2, 1), f16)), np.matmul(x32[:2].reshape(1, 2), np.zeros((2, 1), f16))),
+    ]
+    for ours, numpys in cases:
+        assert np.asarray(ours).dtype == np.asarray(numpys).dtype, (ours, numpys)
+    assert np.asarray(logspace.logaddexp(2, 3)).dtype == f64
+    assert np.asarray(logspace.logaddexp(True, np.int8(3))).dtype == f64
+
+
+def test_float16_results_are_the_float64_results_rounded_once():
+    x = np.array([-3.0, 0.5, 2.0, 7.0], dtype=np.float16)
+    np.testing.assert_array_equal(logspace.logsumexp(x), np.float16(logspace.logsumexp(x.astype(np.float64))))
+    np.testing.assert_array_equal(logspace.softmax(x), logspace.softmax(x.astype(np.float64)).astype(np.float16))
 
 
 def test_python_floats_give_numpy_scalars():
