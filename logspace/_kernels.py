@@ -798,10 +798,10 @@ def _exact_shift_terms(
         back = d - x
         err = (x - (d - back)) - (shift + back)
         err[~np.isfinite(err)] = 0.0
-        t = np.exp(d)
-        t += t * err
         if not np.isfinite(amax).all():
             d = np.where(np.isfinite(amax), d, x - amax)
+        t = np.exp(d)
+        t += t * err
     rest = t.copy()
     np.put_along_axis(rest, k, 0.0, axis=-1)
     return d, err, t, rest.sum(axis=-1, keepdims=True)
