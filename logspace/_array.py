@@ -1080,19 +1080,19 @@ class LogArray:
         return band, key, top_band, top_key, nan
 
     def argmax(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return self._arg_extreme(axis, keepdims, np.argmax)
+        return self._arg_extreme(axis, keepdims, _kernels.argmax)
 
     def argmin(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return self._arg_extreme(axis, keepdims, np.argmin)
+        return self._arg_extreme(axis, keepdims, _kernels.argmin)
 
     def _arg_extreme(self, axis: Any, keepdims: bool, arg: Any) -> Any:
         if self._neg is None:
             return arg(self._log, axis=axis, keepdims=keepdims)
         # The first index holding the extreme value (the first nan if any), as numpy.
-        band, key, top_band, top_key, nan = self._signed_extreme(axis, largest=arg is np.argmax)
+        band, key, top_band, top_key, nan = self._signed_extreme(axis, largest=arg is _kernels.argmax)
         with np.errstate(invalid="ignore"):
             target = np.where(nan, np.isnan(self._log), (band == top_band) & (key == top_key))
-        return np.argmax(target, axis=axis, keepdims=keepdims)
+        return _kernels.argmax(target, axis=axis, keepdims=keepdims)
 
     def _value_rank(self) -> NDArray[np.float64]:
         """Dense rank of each value in the whole array (nan stays nan).

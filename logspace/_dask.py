@@ -292,6 +292,65 @@ def _weighted_logsumexp(x: Any, w: Any, axis: Any, keepdims: bool, return_sign: 
 
 
 # ---------------------------------------------------------------------------
+# argmax / argmin: numpy's first-occurrence rule across chunks
+# ---------------------------------------------------------------------------
+#
+# dask's own arg reductions break ties between chunks by the order in which
+# the chunks are concatenated, which for axis=None on a 2-D array is not
+# the order of the flattened index (14 where numpy says 5). Here the chunk
+# step is dask's (the first occurrence within a chunk, as a global index)
+# and the merge keeps, among the extreme values (any nan first, as numpy),
+# the lowest index.
+
+
+def _first_extreme(largest: bool, data: Any, axis: Any, keepdims: bool) -> tuple[Any, Any]:
+    vals, arg = data["vals"], data["arg"]
+    flat = len(axis) == vals.ndim or vals.ndim == 1
+    if flat:
+        shape = (1,) * vals.ndim if keepdims else ()
+        vals, arg, along = vals.reshape(-1), arg.reshape(-1), 0
+    else:
+        along = axis[0]
+    with np.errstate(invalid="ignore"):
+        best = (np.max if largest else np.min)(vals, axis=along, keepdims=True)
+        candidate = np.where(np.isnan(best), np.isnan(vals), vals == best)
+    first = np.where(candidate, arg, np.iinfo(arg.dtype).max).min(axis=along, keepdims=True)
+    if flat:
+        return first.reshape(shape), best.reshape(shape)
+    if not keepdims:
+        return np.squeeze(first, along), np.squeeze(best, along)
+    return first, best
+
+
+def _first_combine(largest: bool, data: Any, axis: Any = None, keepdims: bool = True, **kwargs: Any) -> Any:
+    arg, vals = _first_extreme(largest, data, axis, keepdims)
+    result = np.empty(vals.shape, dtype=[("vals", vals.dtype), ("arg", arg.dtype)])
+    result["vals"] = vals
+    result["arg"] = arg
+    return result
+
+
+def _first_agg(largest: bool, data: Any, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> Any:
+    return _first_extreme(largest, data, axis, keepdims)[0]
+
+
+def arg_extreme(x: Any, axis: Any, keepdims: bool, largest: bool) -> da.Array:
+    """np.argmax (``largest``) or np.argmin of a dask array, ties to the lowest index as numpy."""
+    from dask.array.reductions import arg_chunk, arg_reduction
+
+    x = as_dask(x)
+    chunk = functools.partial(arg_chunk, np.max, np.argmax) if largest else functools.partial(arg_chunk, np.min, np.argmin)
+    return arg_reduction(
+        x,
+        chunk,
+        functools.partial(_first_combine, largest),
+        functools.partial(_first_agg, largest),
+        axis=axis,
+        keepdims=keepdims,
+    )
+
+
+# ---------------------------------------------------------------------------
 # Running sums and softmax
 # ---------------------------------------------------------------------------
 

@@ -870,6 +870,35 @@ def softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
 
 
 # ---------------------------------------------------------------------------
+# Positions of extremes
+# ---------------------------------------------------------------------------
+
+
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+    """``np.argmax`` with numpy's rule everywhere: the first maximum (or first nan), dask arrays too.
+
+    >>> int(argmax(np.array([1.0, 3.0, 3.0])))
+    1
+    """
+    dask = _dask_module(x)
+    if dask is not None:
+        return dask.arg_extreme(x, axis, keepdims, largest=True)
+    return np.argmax(x, axis=axis, keepdims=keepdims)
+
+
+def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+    """``np.argmin`` with numpy's rule everywhere: the first minimum (or first nan), dask arrays too.
+
+    >>> int(argmin(np.array([3.0, 1.0, 1.0])))
+    1
+    """
+    dask = _dask_module(x)
+    if dask is not None:
+        return dask.arg_extreme(x, axis, keepdims, largest=False)
+    return np.argmin(x, axis=axis, keepdims=keepdims)
+
+
+# ---------------------------------------------------------------------------
 # Log-semiring matrix product
 # ---------------------------------------------------------------------------
 
