@@ -20,6 +20,7 @@ from logspace._kernels import (
     logmatmulexp,
     logsubexp,
     logsumexp,
+    maxmatmul,
     prepare_logmatmul,
     softmax,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "logmatmulexp",
     "logsubexp",
     "logsumexp",
+    "maxmatmul",
     "prepare_logmatmul",
     "softmax",
 ]

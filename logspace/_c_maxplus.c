@@ -44,12 +44,14 @@ static void product_values(const double *a, const double *b, double *out, npy_in
     }
 }
 
-static void product_with_argmax(const double *a, const double *b, double *out, npy_intp *arg, npy_intp n,
-                                npy_intp k, npy_intp p)
+/* The argmax is tracked as a double (exact below 2**53) in ``scratch``: all
+ * lanes are then doubles and the loop vectorizes with plain SSE2 blends. */
+static void product_with_argmax(const double *a, const double *b, double *out, npy_intp *arg, double *scratch,
+                                npy_intp n, npy_intp k, npy_intp p)
 {
     for (npy_intp x = 0; x < n * p; x++) {
         out[x] = -INFINITY;
-        arg[x] = 0;
+        scratch[x] = 0.0;
     }
     for (npy_intp i0 = 0; i0 < n; i0 += ROW_BLOCK) {
         npy_intp i1 = i0 + ROW_BLOCK < n ? i0 + ROW_BLOCK : n;
@@ -57,20 +59,22 @@ static void product_with_argmax(const double *a, const double *b, double *out, n
             npy_intp l1 = l0 + K_BLOCK < k ? l0 + K_BLOCK : k;
             for (npy_intp i = i0; i < i1; i++) {
                 double *restrict o = out + i * p;
-                npy_intp *restrict g = arg + i * p;
+                double *restrict g = scratch + i * p;
                 for (npy_intp l = l0; l < l1; l++) {
                     const double ail = a[i * k + l];
+                    const double index = (double)l;
                     const double *restrict row = b + l * p;
                     for (npy_intp j = 0; j < p; j++) {
                         const double v = ail + row[j];
-                        const int better = v > o[j];
-                        o[j] = better ? v : o[j];
-                        g[j] = better ? l : g[j];
+                        const double current = o[j];
+                        o[j] = v > current ? v : current;
+                        g[j] = v > current ? index : g[j];
                     }
                 }
             }
         }
     }
+    for (npy_intp x = 0; x < n * p; x++) arg[x] = (npy_intp)scratch[x];
 }
 
 static int check(PyArrayObject *array, int type, int ndim, const char *name)
@@ -123,14 +127,21 @@ static PyObject *product(PyObject *self, PyObject *args)
     const double *b_data = (const double *)PyArray_DATA(b);
     double *out_data = (double *)PyArray_DATA(out);
     npy_intp *arg_data = arg != NULL ? (npy_intp *)PyArray_DATA(arg) : NULL;
+    double *scratch = NULL;
+    if (arg_data != NULL && n * p > 0) {
+        scratch = (double *)PyMem_RawMalloc((size_t)(n * p) * sizeof(double));
+        if (scratch == NULL) return PyErr_NoMemory();
+    }
     Py_BEGIN_ALLOW_THREADS
     for (npy_intp t = 0; t < batch; t++) {
         if (arg_data != NULL)
-            product_with_argmax(a_data + ao[t], b_data + bo[t], out_data + t * n * p, arg_data + t * n * p, n, k, p);
+            product_with_argmax(a_data + ao[t], b_data + bo[t], out_data + t * n * p, arg_data + t * n * p, scratch,
+                                n, k, p);
         else
             product_values(a_data + ao[t], b_data + bo[t], out_data + t * n * p, n, k, p);
     }
     Py_END_ALLOW_THREADS
+    PyMem_RawFree(scratch);
     Py_RETURN_NONE;
 }
 

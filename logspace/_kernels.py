@@ -44,7 +44,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 from numpy.typing import ArrayLike, NDArray
 
-from logspace import _blocked
+from logspace import _blocked, _native
 
 __all__ = [
     "log1mexp",
@@ -53,6 +53,7 @@ __all__ = [
     "logaddexp",
     "logcumsumexp",
     "logmatmulexp",
+    "maxmatmul",
     "logsubexp",
     "prepare_logmatmul",
     "logsumexp",
@@ -1210,3 +1211,154 @@ def _logmatmulexp_exact(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArr
             terms = x[..., part, :, np.newaxis] + y[..., np.newaxis, :, :]
         out[..., part, :] = logsumexp(terms, axis=-2)
     return out
+
+
+# ---------------------------------------------------------------------------
+# Max-plus matrix product
+# ---------------------------------------------------------------------------
+
+# The compiled product (logspace/_c_maxplus.c), or None: then the numpy
+# version below runs, which is also the compiled code's test oracle.
+_MAXPLUS = _native.load("_c_maxplus")
+
+
+def maxmatmul(a: ArrayLike, b: ArrayLike, return_argmax: bool = False) -> Any:
+    """Max-plus product: max over k of a[..., i, k] + b[..., k, j], with numpy matmul's shape rules.
+
+    The tropical (Viterbi) counterpart of :func:`logmatmulexp`: for logs of
+    weights it gives the log of the largest product max_k A_ik B_kj. Batch
+    dimensions broadcast and 1-D operands act as a row or a column, as in
+    :func:`numpy.matmul`. A nan term (a nan log, or inf + -inf) makes its
+    entry nan. Every entry is one rounded addition: exact to 0.5 ulp.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Natural logs; -inf stands for zero.
+    return_argmax : bool, optional
+        Also return, as an integer array of the result's shape, the k
+        reaching each maximum: the lowest k on ties, and the first k of a nan
+        term where the entry is nan (numpy's argmax rule).
+
+    Returns
+    -------
+    out : ndarray or scalar
+        The maxima, in the dtype of the inputs (numpy's promotion).
+    argmax : ndarray or scalar
+        Only with ``return_argmax``.
+
+    Runs in compiled code where logspace's C extension is built (see
+    ``python -m logspace --version``), else in blocked numpy with bounded
+    scratch memory; both give identical results.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.log(np.array([[0.5, 0.5], [0.9, 0.1]]))
+    >>> b = np.log(np.array([[0.2, 0.8], [0.6, 0.4]]))
+    >>> out, k = maxmatmul(a, b, return_argmax=True)
+    >>> np.exp(out)
+    array([[0.3 , 0.4 ],
+           [0.18, 0.72]])
+    >>> k
+    array([[1, 0],
+           [0, 0]])
+    """
+    x = _as_logs(a, "maxmatmul")
+    y = _as_logs(b, "maxmatmul")
+    if _dask_module(x, y) is not None:
+        raise TypeError("maxmatmul: dask arrays are not supported; compute them first (np.asarray) or use logmatmulexp")
+    dtype = _result_dtype(_weak_or(a, x), _weak_or(b, y))
+    x, y, vector_a, vector_b = _matmul_operands(_wide(x), _wide(y))
+    if x.shape[-1] == 0 and return_argmax:
+        raise ValueError("maxmatmul: attempt to get argmax of an empty sequence (the contracted dimension is 0)")
+    batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+    if _MAXPLUS is not None and x.shape[-1] > 0:
+        out, arg = _maxmatmul_compiled(x, y, batch, return_argmax)
+    else:
+        out, arg = _maxmatmul_numpy(x, y, batch, return_argmax)
+    if vector_a:
+        out, arg = out[..., 0, :], None if arg is None else arg[..., 0, :]
+    if vector_b:
+        out, arg = out[..., 0], None if arg is None else arg[..., 0]
+    if return_argmax:
+        assert arg is not None
+        return _finish(out, dtype), (arg[()] if arg.ndim == 0 else arg)
+    return _finish(out, dtype)
+
+
+def _maxmatmul_numpy(
+    x: NDArray[np.float64], y: NDArray[np.float64], batch: tuple[int, ...], return_argmax: bool
+) -> tuple[NDArray[np.float64], NDArray[np.intp] | None]:
+    """The broadcast sums a_ik + b_kj, reduced over k in row chunks of bounded size."""
+    x = np.broadcast_to(x, batch + x.shape[-2:])
+    y = np.broadcast_to(y, batch + y.shape[-2:])
+    n, k, p = x.shape[-2], x.shape[-1], y.shape[-1]
+    out = np.full(batch + (n, p), -np.inf)
+    arg = np.zeros(batch + (n, p), dtype=np.intp) if return_argmax else None
+    if k == 0:
+        return out, arg
+    rows = max(1, _EXACT_CHUNK // max(1, k * p * max(1, math.prod(batch))))
+    for start in range(0, n, rows):
+        part = slice(start, start + rows)
+        with np.errstate(invalid="ignore"):  # inf + -inf is nan, quietly
+            terms = x[..., part, :, np.newaxis] + y[..., np.newaxis, :, :]
+        out[..., part, :] = terms.max(axis=-2)
+        if arg is not None:
+            arg[..., part, :] = terms.argmax(axis=-2)
+    return out, arg
+
+
+def _maxmatmul_compiled(
+    x: NDArray[np.float64], y: NDArray[np.float64], batch: tuple[int, ...], return_argmax: bool
+) -> tuple[NDArray[np.float64], NDArray[np.intp] | None]:
+    """The C loops on contiguous stacks; entries with a nan term are then redone as numpy does."""
+    n, k, p = x.shape[-2], x.shape[-1], y.shape[-1]
+    size = math.prod(batch)
+    # Each operand's own stack, contiguous, and the offset of every batch entry's matrix in it.
+    a_stack = np.ascontiguousarray(x).reshape(-1, n, k)
+    b_stack = np.ascontiguousarray(y).reshape(-1, k, p)
+    a_index = np.broadcast_to(np.arange(a_stack.shape[0]).reshape(x.shape[:-2]), batch).reshape(-1)
+    b_index = np.broadcast_to(np.arange(b_stack.shape[0]).reshape(y.shape[:-2]), batch).reshape(-1)
+    out = np.empty((size, n, p))
+    arg = np.empty((size, n, p), dtype=np.intp) if return_argmax else None
+    assert _MAXPLUS is not None
+    _MAXPLUS.product(a_stack, b_stack, a_index * (n * k), b_index * (k * p), out, arg)
+    out = out.reshape(batch + (n, p))
+    if arg is not None:
+        arg = arg.reshape(batch + (n, p))
+    _redo_nan_terms(x, y, out, arg)
+    return out, arg
+
+
+def _redo_nan_terms(
+    x: NDArray[np.float64], y: NDArray[np.float64], out: NDArray[np.float64], arg: NDArray[np.intp] | None
+) -> None:
+    """Overwrite, as numpy's max/argmax would give them, the entries that have a nan term.
+
+    The C loop skips nan terms (a comparison with nan is false). A term is
+    nan where a log is nan or where inf meets -inf; such entries are rare,
+    found with a few reductions, and recomputed from their terms.
+    """
+    nan_x, nan_y = np.isnan(x), np.isnan(y)
+    pos_x, pos_y = x == np.inf, y == np.inf
+    if not (nan_x.any() or nan_y.any() or pos_x.any() or pos_y.any()):
+        return
+    as_float = np.float64
+    bad = np.matmul(nan_x.astype(as_float), np.ones(y.shape, as_float)) + np.matmul(
+        np.ones(x.shape, as_float), nan_y.astype(as_float)
+    )
+    bad += np.matmul(pos_x.astype(as_float), (y == -np.inf).astype(as_float))
+    bad += np.matmul((x == -np.inf).astype(as_float), pos_y.astype(as_float))
+    bad = np.broadcast_to(bad > 0, out.shape)
+    if not bad.any():
+        return
+    x = np.broadcast_to(x, out.shape[:-2] + x.shape[-2:])
+    y = np.broadcast_to(y, out.shape[:-2] + y.shape[-2:])
+    index = np.nonzero(bad)
+    batch_index, i, j = index[:-2], index[-2], index[-1]
+    with np.errstate(invalid="ignore"):
+        terms = x[batch_index + (i,)] + np.swapaxes(y, -1, -2)[batch_index + (j,)]
+    out[index] = terms.max(axis=-1)
+    if arg is not None:
+        arg[index] = terms.argmax(axis=-1)
