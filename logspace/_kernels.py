@@ -1145,9 +1145,11 @@ def _logmatmulexp_2d(
     prepared_x: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
     prepared_y: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> NDArray[np.float64]:
-    batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
-    x = np.broadcast_to(x, batch + x.shape[-2:])
-    y = np.broadcast_to(y, batch + y.shape[-2:])
+    batch = x.shape[:-2] if x.shape[:-2] == y.shape[:-2] else np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+    if x.shape[:-2] != batch:
+        x = np.broadcast_to(x, batch + x.shape[-2:])
+    if y.shape[:-2] != batch:
+        y = np.broadcast_to(y, batch + y.shape[-2:])
     if x.shape[-1] == 0:
         return np.full(batch + (x.shape[-2], y.shape[-1]), -np.inf)
     row_max, exp_x = prepared_x if prepared_x is not None else prepare_logmatmul(x, "left")
