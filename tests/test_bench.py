@@ -16,6 +16,12 @@ import pytest
 from logspace import _bench
 from logspace.__main__ import main
 
+def _bench_compiled():
+    from logspace import _kernels
+
+    return _kernels._MAXPLUS is not None
+
+
 # Cases (first column) and how many rows each has in the tiny configuration.
 EXPECTED_ROWS = {
     "logsumexp, 1-D": 1,
@@ -33,7 +39,16 @@ EXPECTED_ROWS = {
     "HMM forward, LogArray": 2,
     "LogFloat x * y, per op": 1,
     "LogFloat x + y, per op": 1,
+    # maxmatmul at two sizes (the numpy fallback's row only where the C extension is built)
+    "maxmatmul (compiled)": 2,
+    "maxmatmul, argmax (compiled)": 2,
+    "maxmatmul, argmax (numpy fallback)": 2,
+    "HMM step (alpha @ A) * B[:, o], LogArray": 2,  # K = 2 and the tiny configuration's 4
+    "np.einsum ij,jk,kl,lm->im": 1,
 }
+if not _bench_compiled():
+    del EXPECTED_ROWS["maxmatmul (compiled)"], EXPECTED_ROWS["maxmatmul, argmax (compiled)"]
+    EXPECTED_ROWS["maxmatmul (numpy fallback)"] = 2
 
 
 def tiny(**changes):
