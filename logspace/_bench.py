@@ -873,80 +873,88 @@ def kernel_speed_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, A
 
 
 def _maxmatmul_rows(cfg: Config, rng: np.random.Generator) -> Iterator[Row]:
-    from logspace import _kernels
-
     n = cfg.matmul_n
     m, p, q = cfg.batch
+    yield from _maxmatmul_size_rows(cfg, f"{n}x{n}", rng.standard_normal((n, n)), rng.standard_normal((n, n)))
+    yield from _maxmatmul_size_rows(
+        cfg, f"{m}x{p}x{q}", rng.standard_normal((m, p, q)), rng.standard_normal((m, q, p))
+    )
+
+
+def _maxmatmul_size_rows(cfg: Config, size: str, a: np.ndarray, b: np.ndarray) -> Iterator[Row]:
+    from logspace import _kernels
+
     compiled = _kernels._MAXPLUS is not None
     path = "compiled" if compiled else "numpy fallback"
-    for size, a, b in (
-        (f"{n}x{n}", rng.standard_normal((n, n)), rng.standard_normal((n, n))),
-        (f"{m}x{p}x{q}", rng.standard_normal((m, p, q)), rng.standard_normal((m, q, p))),
-    ):
-        values, argmax = logspace.maxmatmul(a, b, return_argmax=True)
-        saved = _kernels._MAXPLUS
-        _kernels._MAXPLUS = None
-        try:
-            fallback_values, fallback_argmax = logspace.maxmatmul(a, b, return_argmax=True)
-            fallback = interleaved_medians([lambda: logspace.maxmatmul(a, b, return_argmax=True)], cfg)[0]
-        finally:
-            _kernels._MAXPLUS = saved
-        same = bool(np.array_equal(values, fallback_values) and np.array_equal(argmax, fallback_argmax))
-        plain, with_argmax, reference = interleaved_medians(
-            [
-                lambda: logspace.maxmatmul(a, b),
-                lambda: logspace.maxmatmul(a, b, return_argmax=True),
-                lambda: logspace.logmatmulexp(a, b),
-            ],
-            cfg,
-        )
-        agreement = f"{path}; equal to the numpy fallback: {'yes' if same else 'NO'}"
-        yield Row(
-            f"maxmatmul ({path})", size, plain, "logmatmulexp", reference, Target("slower", 3),
-            accuracy=agreement, checks={"agreement": same},
-        )
-        yield Row(
-            f"maxmatmul, argmax ({path})", size, with_argmax, "logmatmulexp", reference, Target("slower", 5),
-            accuracy=agreement, checks={"agreement": same},
-        )
-        if compiled:
-            yield Row("maxmatmul, argmax (numpy fallback)", size, fallback, "logmatmulexp", reference, None)
+    values, argmax = logspace.maxmatmul(a, b, return_argmax=True)
+    saved = _kernels._MAXPLUS
+    _kernels._MAXPLUS = None
+    try:
+        fallback_values, fallback_argmax = logspace.maxmatmul(a, b, return_argmax=True)
+        fallback = interleaved_medians([lambda: logspace.maxmatmul(a, b, return_argmax=True)], cfg)[0]
+    finally:
+        _kernels._MAXPLUS = saved
+    same = bool(np.array_equal(values, fallback_values) and np.array_equal(argmax, fallback_argmax))
+    plain, with_argmax, reference = interleaved_medians(
+        [
+            lambda: logspace.maxmatmul(a, b),
+            lambda: logspace.maxmatmul(a, b, return_argmax=True),
+            lambda: logspace.logmatmulexp(a, b),
+        ],
+        cfg,
+    )
+    agreement = f"{path}; equal to the numpy fallback: {'yes' if same else 'NO'}"
+    checks = {"agreement": same}
+    yield Row(
+        f"maxmatmul ({path})", size, plain, "logmatmulexp", reference, Target("slower", 3),
+        accuracy=agreement, checks=checks,
+    )
+    yield Row(
+        f"maxmatmul, argmax ({path})", size, with_argmax, "logmatmulexp", reference, Target("slower", 5),
+        accuracy=agreement, checks=checks,
+    )
+    if compiled:
+        yield Row("maxmatmul, argmax (numpy fallback)", size, fallback, "logmatmulexp", reference, None)
 
 
 def _hmm_step_rows(cfg: Config, rng: np.random.Generator) -> Iterator[Row]:
-    steps = cfg.hmm_steps
     for k in sorted({2, *cfg.hmm_states}):
-        A = rng.dirichlet(np.ones(k), size=k)
-        B = rng.dirichlet(np.ones(cfg.hmm_symbols), size=k)
-        obs = rng.integers(0, cfg.hmm_symbols, steps)
-        la, lb = logspace.LogArray(A), logspace.LogArray(B)
-        alpha0 = logspace.LogArray(np.full(k, 1.0 / k))
-        log_b, exp_a = np.log(B), A
+        yield _hmm_step_row(cfg, rng, k)
 
-        def textbook() -> Any:
-            alpha = alpha0
-            for o in obs:
-                alpha = (alpha @ la) * lb[:, o]
-            return alpha
 
-        def by_hand() -> Any:
-            alpha = np.full(k, -math.log(k))
-            for o in obs:
-                top = alpha.max()
-                alpha = np.log(np.exp(alpha - top) @ exp_a) + top + log_b[:, o]
-            return alpha
+def _hmm_step_row(cfg: Config, rng: np.random.Generator, k: int) -> Row:
+    steps = cfg.hmm_steps
+    A = rng.dirichlet(np.ones(k), size=k)
+    B = rng.dirichlet(np.ones(cfg.hmm_symbols), size=k)
+    obs = rng.integers(0, cfg.hmm_symbols, steps)
+    la, lb = logspace.LogArray(A), logspace.LogArray(B)
+    alpha0 = logspace.LogArray(np.full(k, 1.0 / k))
+    log_b = np.log(B)
 
-        ours, theirs = interleaved_medians([textbook, by_hand], cfg)
-        diff = float(np.max(np.abs(textbook().log - by_hand())))
-        yield Row(
-            "HMM step (alpha @ A) * B[:, o], LogArray",
-            f"K={k}, per step",
-            ours / steps,
-            "numpy by hand",
-            theirs / steps,
-            Target("slower", HMM_STEP_TARGETS.get(k, 2.0)),
-            accuracy=f"largest difference of the logs after {_power(steps)} steps: {diff:.1e}",
-        )
+    def textbook() -> Any:
+        alpha = alpha0
+        for o in obs:
+            alpha = (alpha @ la) * lb[:, o]
+        return alpha
+
+    def by_hand() -> Any:
+        alpha = np.full(k, -math.log(k))
+        for o in obs:
+            top = alpha.max()
+            alpha = np.log(np.exp(alpha - top) @ A) + top + log_b[:, o]
+        return alpha
+
+    ours, theirs = interleaved_medians([textbook, by_hand], cfg)
+    diff = float(np.max(np.abs(textbook().log - by_hand())))
+    return Row(
+        "HMM step (alpha @ A) * B[:, o], LogArray",
+        f"K={k}, per step",
+        ours / steps,
+        "numpy by hand",
+        theirs / steps,
+        Target("slower", HMM_STEP_TARGETS.get(k, 2.0)),
+        accuracy=f"largest difference of the logs after {_power(steps)} steps: {diff:.1e}",
+    )
 
 
 def _einsum_chain_row(cfg: Config, rng: np.random.Generator) -> Row:

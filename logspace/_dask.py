@@ -339,7 +339,8 @@ def arg_extreme(x: Any, axis: Any, keepdims: bool, largest: bool) -> da.Array:
     from dask.array.reductions import arg_chunk, arg_reduction
 
     x = as_dask(x)
-    chunk = functools.partial(arg_chunk, np.max, np.argmax) if largest else functools.partial(arg_chunk, np.min, np.argmin)
+    extreme, position = (np.max, np.argmax) if largest else (np.min, np.argmin)
+    chunk = functools.partial(arg_chunk, extreme, position)
     return arg_reduction(
         x,
         chunk,
@@ -439,7 +440,8 @@ def prepare_logmatmul(x: Any, side: str) -> tuple[da.Array, da.Array]:
     top = arr.max(axis=axis, keepdims=True)
     finite_top = da.where(da.isfinite(arr), arr, -np.inf).max(axis=axis, keepdims=True)
     has_inf = (arr == np.inf).any(axis=axis, keepdims=True)
-    shift = da.where(da.isfinite(top), top, da.where(has_inf, np.inf, _elemwise(_finite_or_zero, finite_top, dtype=_FLOAT64)))
+    finite_or_zero = _elemwise(_finite_or_zero, finite_top, dtype=_FLOAT64)
+    shift = da.where(da.isfinite(top), top, da.where(has_inf, np.inf, finite_or_zero))
     finite_logs = da.where(arr == -np.inf, 0.0, arr)
     safe = (top <= _kernels._EXP_SAFE).all() & (finite_logs.min() >= -_kernels._EXP_SAFE)
     shift = da.where(safe, 0.0, shift)

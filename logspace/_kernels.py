@@ -218,7 +218,7 @@ def _result_dtype(*arrays: Any) -> np.dtype[Any]:
     """numpy's result dtype of the operands (Python scalars weak), float64 for integers and bools."""
     first = getattr(arrays[0], "dtype", arrays[0])
     if first in _NATIVE and all(getattr(arr, "dtype", arr) == first for arr in arrays):
-        return first  # type: ignore[no-any-return]
+        return first
     dtype = np.result_type(*arrays)
     return _FLOAT64 if dtype.kind in "iub" else dtype
 
@@ -1280,11 +1280,12 @@ def maxmatmul(a: ArrayLike, b: ArrayLike, return_argmax: bool = False) -> Any:
     else:
         out, arg = _maxmatmul_numpy(x, y, batch, return_argmax)
     if vector_a:
-        out, arg = out[..., 0, :], None if arg is None else arg[..., 0, :]
+        out = out[..., 0, :]
+        arg = None if arg is None else arg[..., 0, :]
     if vector_b:
-        out, arg = out[..., 0], None if arg is None else arg[..., 0]
-    if return_argmax:
-        assert arg is not None
+        out = out[..., 0]
+        arg = None if arg is None else arg[..., 0]
+    if arg is not None:
         return _finish(out, dtype), (arg[()] if arg.ndim == 0 else arg)
     return _finish(out, dtype)
 
@@ -1322,13 +1323,18 @@ def _maxmatmul_compiled(
     b_stack = np.ascontiguousarray(y).reshape(-1, k, p)
     a_index = np.broadcast_to(np.arange(a_stack.shape[0]).reshape(x.shape[:-2]), batch).reshape(-1)
     b_index = np.broadcast_to(np.arange(b_stack.shape[0]).reshape(y.shape[:-2]), batch).reshape(-1)
-    out = np.empty((size, n, p))
-    arg = np.empty((size, n, p), dtype=np.intp) if return_argmax else None
+    out: NDArray[np.float64] = np.empty(batch + (n, p))
+    arg: NDArray[np.intp] | None = np.empty(batch + (n, p), dtype=np.intp) if return_argmax else None
     assert _MAXPLUS is not None
-    _MAXPLUS.product(a_stack, b_stack, a_index * (n * k), b_index * (k * p), out, arg)
-    out = out.reshape(batch + (n, p))
-    if arg is not None:
-        arg = arg.reshape(batch + (n, p))
+    # The C code sees the results as stacks (size, n, p): views of the same memory.
+    _MAXPLUS.product(
+        a_stack,
+        b_stack,
+        a_index * (n * k),
+        b_index * (k * p),
+        out.reshape(size, n, p),
+        None if arg is None else arg.reshape(size, n, p),
+    )
     _redo_nan_terms(x, y, out, arg)
     return out, arg
 

@@ -16,6 +16,7 @@ import pytest
 from logspace import _bench
 from logspace.__main__ import main
 
+
 def _bench_compiled():
     from logspace import _kernels
 
