@@ -40,6 +40,7 @@ from logspace._scalar import LogFloat
 __all__ = ["LogArray"]
 
 _LOG_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_FLOAT64 = np.dtype(np.float64)
 # Python ints below this in magnitude convert to float exactly enough (as
 # numpy converts them); larger ones are parsed exactly, as LogFloat does.
 _INT_IN_FLOAT = 2**53
@@ -361,6 +362,19 @@ def _select(x: Any, y: Any, keep_first: Any) -> LogArray:
 def matmul(x: Any, y: Any) -> LogArray:
     """Log-semiring matrix product; signed operands split into +/- parts."""
     if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
+        xl, yl = x._log, y._log
+        if (
+            type(xl) is np.ndarray
+            and type(yl) is np.ndarray
+            and xl.ndim == 1
+            and yl.ndim == 2
+            and xl.dtype == yl.dtype == _FLOAT64
+            and xl.shape[0] == yl.shape[0]
+        ):
+            # A vector times a matrix, once per step of a recursion: straight to the kernel's fast path.
+            fast = _kernels._log_vector_matrix(xl, yl, y._prepared_for_matmul("right"))
+            if fast is not None:
+                return LogArray._from_parts(fast, None)
         prepared_a = x._prepared_for_matmul("left") if x._log.ndim >= 2 else None
         prepared_b = y._prepared_for_matmul("right") if y._log.ndim >= 2 else None
         log = _kernels.logmatmulexp(x._log, y._log, prepared_a=prepared_a, prepared_b=prepared_b)
@@ -559,11 +573,13 @@ class LogArray:
         log = self._log
         if cache is not None and cache[0] == side:
             snapshot = cache[1]
-            if type(log) is np.ndarray and log.flags.c_contiguous:
-                if snapshot.shape == log.shape and snapshot.dtype == log.dtype and cache[3].startswith(log.data):
-                    return cache[2]
-            elif snapshot.shape == log.shape and (snapshot == log).all():
-                return cache[2]
+            if snapshot.shape == log.shape and snapshot.dtype == log.dtype:
+                try:
+                    if cache[3].startswith(log.data):  # C-contiguous logs: one memcmp
+                        return cache[2]
+                except BufferError:  # strided logs (a transposed view): compare elementwise
+                    if (snapshot == log).all():
+                        return cache[2]
         if _kernels.is_lazy(log):  # checking a snapshot would compute: a lazy @ does not cache
             return None
         raw = np.ascontiguousarray(log).tobytes()

@@ -782,7 +782,8 @@ def _exact_shift_terms(
     """Shifted differences and exponentials along the last axis, free of the shift's rounding.
 
     Returns ``(d, err, t, s)`` in float64: d = fl(x - m) (x - max itself for
-    a non-finite maximum: nan for a slice of -inf, as in scipy) and err its exact
+    a non-finite maximum, whose sum s is taken unshifted: nan for a slice of
+    -inf, as in scipy, and numpy's inf / inf = nan) and err its exact
     rounding error (TwoSum, so x - m = d + err exactly), t = exp(x - m)
     evaluated as exp(d)(1 + err), and s the sum of t over every term but
     the first maximum (keepdims). Without the correction a term far below the
@@ -799,13 +800,20 @@ def _exact_shift_terms(
         back = d - x
         err = (x - (d - back)) - (shift + back)
         err[~np.isfinite(err)] = 0.0
-        if not np.isfinite(amax).all():
-            d = np.where(np.isfinite(amax), d, x - amax)
         t = np.exp(d)
         t += t * err
-    rest = t.copy()
-    np.put_along_axis(rest, k, 0.0, axis=-1)
-    return d, err, t, rest.sum(axis=-1, keepdims=True)
+        finite = np.isfinite(amax)
+        all_finite = finite.all()
+        if not all_finite:  # shifted by 0 there: no correction (it would compute inf * 0)
+            t = np.where(finite, t, np.exp(d))
+        rest = t.copy()
+        np.put_along_axis(rest, k, 0.0, axis=-1)
+        s = rest.sum(axis=-1, keepdims=True)
+        if not all_finite:
+            # The sum is shifted by 0 there, the terms by the maximum itself.
+            d = np.where(finite, d, x - amax)
+            t = np.where(finite, t, np.exp(d))
+    return d, err, t, s
 
 
 def log_softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
@@ -944,10 +952,12 @@ def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDA
         shape[axis] = 1
         return np.zeros(shape), np.empty(arr.shape)
     with np.errstate(invalid="ignore", over="ignore"):
-        if _in_exp_safe_range(arr):
+        safe = _in_exp_safe_range(arr)
+        if safe:
             shape = list(arr.shape)
             shape[axis] = 1
-            return np.broadcast_to(_ZERO_SHIFT, tuple(shape)), np.exp(arr)
+            zero = _ZERO_SHIFT_DENSE if safe == "dense" else _ZERO_SHIFT
+            return np.broadcast_to(zero, tuple(shape)), np.exp(arr)
         shift = arr.max(axis=axis, keepdims=True)
         _finite_shift(arr, shift, axis)
         return shift, np.exp(arr - shift)
@@ -961,22 +971,27 @@ _EXP_SAFE = 300.0
 # The shift of operands in that range: every zero shift is a view of it, so
 # the product can skip adding it back.
 _ZERO_SHIFT = np.zeros(())
+# The same zero shift for operands with no -inf either: every exponential is
+# then at least e^-300, so a product with a vector whose largest exponential
+# is 1 cannot underflow and needs no check.
+_ZERO_SHIFT_DENSE = np.zeros(())
 
 
 def _is_zero_shift(shift: NDArray[np.float64]) -> bool:
-    return shift.base is _ZERO_SHIFT
+    return shift.base is _ZERO_SHIFT or shift.base is _ZERO_SHIFT_DENSE
 
 
-def _in_exp_safe_range(arr: NDArray[np.float64]) -> bool:
-    """Whether every log of ``arr`` is -inf or within [-_EXP_SAFE, _EXP_SAFE] (none nan)."""
+def _in_exp_safe_range(arr: NDArray[np.float64]) -> str:
+    """``"dense"`` if every log of ``arr`` is within [-_EXP_SAFE, _EXP_SAFE], ``"sparse"`` if
+    the others are -inf, else ``""`` (also for nan or an empty array)."""
     if arr.size == 0 or not arr.max() <= _EXP_SAFE:
-        return False
+        return ""
     low = arr.min()
     if low >= -_EXP_SAFE:
-        return True
+        return "dense"
     if low != -np.inf:
-        return False
-    return bool(np.where(arr == -np.inf, 0.0, arr).min() >= -_EXP_SAFE)
+        return ""
+    return "sparse" if np.where(arr == -np.inf, 0.0, arr).min() >= -_EXP_SAFE else ""
 
 
 def _finite_shift(arr: NDArray[np.float64], shift: NDArray[np.float64], axis: int) -> None:
@@ -1128,7 +1143,8 @@ def _log_vector_matrix(
     np.exp(weights, out=weights)
     product = np.matmul(weights, exp_y)
     # ``not >=`` also catches nan: a true nan, or the +inf line of a shift.
-    if not _MINIMUM(product) >= _MATMUL_TRUST:
+    # A dense unshifted matrix cannot underflow here (see _ZERO_SHIFT_DENSE).
+    if col_shift.base is not _ZERO_SHIFT_DENSE and not _MINIMUM(product) >= _MATMUL_TRUST:
         return None
     np.log(product, out=product)
     if _is_zero_shift(col_shift):
