@@ -1581,6 +1581,9 @@ def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: An
                 raise ValueError(f"einsum: size of label {c!r} does not match ({known} vs {n})")
             sizes[c] = max(known, n)
         parts.append((unique, log, neg))
+    # The user's own operands, by the id of their logs: a step that multiplies
+    # one as it is reuses its @ cache of exponentials.
+    origins = {id(item._log): item for item in items if item._neg is None}
     path = _einsum_contraction_path(parts, output, optimize)
     for step in path:
         chosen = [parts[i] for i in step]
@@ -1590,7 +1593,7 @@ def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: An
         for position in range(1, len(chosen)):
             other = chosen[position]
             keep = needed.union(*(t for t, _, _ in chosen[position + 1 :]))
-            result = _einsum_pair(result, _einsum_sum_out(other, keep | set(result[0])), keep, sizes)
+            result = _einsum_pair(result, _einsum_sum_out(other, keep | set(result[0])), keep, sizes, origins)
         parts.append(result)
     (term, log, neg), = parts
     term, log, neg = _einsum_sum_out((term, log, neg), set(output))
@@ -1634,15 +1637,30 @@ def _einsum_sum_out(part: tuple[str, Any, Any], keep: set[str]) -> tuple[str, An
 
 
 def _einsum_pair(
-    left: tuple[str, Any, Any], right: tuple[str, Any, Any], keep: set[str], sizes: dict[str, int]
+    left: tuple[str, Any, Any],
+    right: tuple[str, Any, Any],
+    keep: set[str],
+    sizes: dict[str, int],
+    origins: dict[int, LogArray],
 ) -> tuple[str, Any, Any]:
-    """Contract two operands: a batched log-matmul over their shared indices that are not kept."""
+    """Contract two operands: a (batched) log-matmul over their shared indices that are not kept."""
     ta, la, na = left
     tb, lb, nb = right
     batch = [c for c in ta if c in tb and c in keep]
     summed = [c for c in ta if c in tb and c not in keep]
     only_a = [c for c in ta if c not in tb]
     only_b = [c for c in tb if c not in ta]
+    groups_a = [batch, only_a, summed] if batch else [only_a, summed]
+    groups_b = [batch, summed, only_b] if batch else [summed, only_b]
+
+    def prepared(term: str, log: Any, groups: list[list[str]], side: str) -> Any:
+        """The @ cache of a user's operand multiplied as it is (2-D, axes in order), else None."""
+        origin = origins.get(id(log))
+        if origin is None or len(groups) != 2 or [c for group in groups for c in group] != list(term):
+            return None
+        if log.shape != tuple(sizes[c] for c in term) or any(len(group) != 1 for group in groups):
+            return None
+        return origin._prepared_for_matmul(side)
 
     def arranged(term: str, part: Any, groups: list[list[str]]) -> Any:
         if part is None:
@@ -1655,10 +1673,11 @@ def _einsum_pair(
             part = np.broadcast_to(part, full)
         return part.reshape(tuple(math.prod(sizes[c] for c in group) for group in groups))
 
-    x_log, x_neg = arranged(ta, la, [batch, only_a, summed]), arranged(ta, na, [batch, only_a, summed])
-    y_log, y_neg = arranged(tb, lb, [batch, summed, only_b]), arranged(tb, nb, [batch, summed, only_b])
-    if x_neg is None and y_neg is None:  # one-off operands: no @ cache to fill
-        log, neg = _kernels.logmatmulexp(x_log, y_log), None
+    x_log, x_neg = arranged(ta, la, groups_a), arranged(ta, na, groups_a)
+    y_log, y_neg = arranged(tb, lb, groups_b), arranged(tb, nb, groups_b)
+    if x_neg is None and y_neg is None:
+        prepared_a, prepared_b = prepared(ta, la, groups_a, "left"), prepared(tb, lb, groups_b, "right")
+        log, neg = _kernels.logmatmulexp(x_log, y_log, prepared_a=prepared_a, prepared_b=prepared_b), None
     else:
         product = _array.matmul(LogArray._from_parts(x_log, x_neg), LogArray._from_parts(y_log, y_neg))
         log, neg = product._log, product._neg
