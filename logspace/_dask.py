@@ -315,8 +315,8 @@ def _first_extreme(largest: bool, data: Any, axis: Any, keepdims: bool) -> tuple
         best = (np.max if largest else np.min)(vals, axis=along, keepdims=True)
         candidate = np.where(np.isnan(best), np.isnan(vals), vals == best)
     first = np.where(candidate, arg, np.iinfo(arg.dtype).max).min(axis=along, keepdims=True)
-    if flat:
-        return first.reshape(shape), best.reshape(shape)
+    if flat:  # numpy scalars without keepdims, as np.argmax gives
+        return first.reshape(shape)[()], best.reshape(shape)[()]
     if not keepdims:
         return np.squeeze(first, along), np.squeeze(best, along)
     return first, best
