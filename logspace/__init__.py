@@ -26,6 +26,7 @@ from logspace._kernels import (
     logmatmulexp,
     logsubexp,
     logsumexp,
+    maxmatmul,
     prepare_logmatmul,
     softmax,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "logmatmulexp",
     "logsubexp",
     "logsumexp",
+    "maxmatmul",
     "prepare_logmatmul",
     "softmax",
 ]

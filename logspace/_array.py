@@ -49,6 +49,7 @@ from logspace._scalar import LogFloat
 __all__ = ["LogArray"]
 
 _LOG_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_FLOAT64 = np.dtype(np.float64)
 
 # (log, neg): the raw form of an operand. ``neg`` is None for an operand with
 # no negative values; a Python float log marks a weak scalar.
@@ -443,6 +444,19 @@ def matmul(x: Any, y: Any) -> LogArray:
     if not (type(x) is LogArray and type(y) is LogArray and x.ndim == y.ndim == 2 and x.shape[1] == y.shape[0]):
         _check_matmul_shapes(la, lb)  # the logs have the shapes the user gave
     if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
+        xl, yl = x._log, y._log
+        if (
+            type(xl) is np.ndarray
+            and type(yl) is np.ndarray
+            and xl.ndim == 1
+            and yl.ndim == 2
+            and xl.dtype == yl.dtype == _FLOAT64
+            and xl.shape[0] == yl.shape[0]
+        ):
+            # A vector times a matrix, once per step of a recursion: straight to the kernel's fast path.
+            fast = _kernels._log_vector_matrix(xl, yl, y._prepared_for_matmul("right"))
+            if fast is not None:
+                return LogArray._from_parts(fast, None)
         prepared_a = x._prepared_for_matmul("left") if x._log.ndim >= 2 else None
         prepared_b = y._prepared_for_matmul("right") if y._log.ndim >= 2 else None
         log = _kernels.logmatmulexp(x._log, y._log, prepared_a=prepared_a, prepared_b=prepared_b)
@@ -581,9 +595,9 @@ class LogArray:
 
     _log: NDArray[Any]
     _neg: NDArray[np.bool_] | None
-    # (side, snapshot of the logs, prepared operand) of the last ``@``; see
-    # _prepared_for_matmul.
-    _matmul_cache: tuple[str, NDArray[Any], Any] | None
+    # (side, snapshot of the logs, prepared operand, the snapshot's bytes) of
+    # the last ``@``; see _prepared_for_matmul.
+    _matmul_cache: tuple[str, NDArray[Any], Any, bytes] | None
 
     def __init__(self, values: Any, dtype: DTypeLike | None = None, signed: bool | None = None) -> None:
         dt = _check_dtype(dtype)
@@ -647,20 +661,34 @@ class LogArray:
 
         A recursion such as an HMM's multiplies by the same matrix at every
         step; exponentiating it again each time costs more than the product.
-        The cache keeps a snapshot of the logs it was made from and is used
-        only while the logs still equal it, so no write can make it stale:
-        not ``__setitem__``, not a write through a view, not a write to the
-        ndarray the LogArray was built from. The check is one comparison
-        pass, far cheaper than the exponentials it saves.
+        The cache keeps a snapshot of the logs' bytes and is used only while
+        the logs still hold those bytes, so no write can make it stale: not
+        ``__setitem__``, not a write through a view or ``.log``, not a write
+        to the ndarray the LogArray was built from. The snapshot is taken
+        *before* the exponentials, which are computed from the snapshot
+        itself: a write racing a product (another thread) may leave that
+        product with old or new values, as numpy would, but the cache always
+        describes its snapshot. For C-contiguous logs the check is one
+        ``memcmp`` (``bytes.startswith`` on the array's buffer), with no
+        temporary arrays.
         """
         cache = self._matmul_cache
         log = self._log
-        if cache is not None and cache[0] == side and cache[1].shape == log.shape and (cache[1] == log).all():
-            return cache[2]
+        if cache is not None and cache[0] == side:
+            snapshot = cache[1]
+            if snapshot.shape == log.shape and snapshot.dtype == log.dtype:
+                try:
+                    if cache[3].startswith(log.data):  # C-contiguous logs: one memcmp
+                        return cache[2]
+                except BufferError:  # strided logs (a transposed view): compare elementwise
+                    if (snapshot == log).all():
+                        return cache[2]
         if _backends.is_lazy(log):  # checking a snapshot would compute: a lazy @ does not cache
             return None
-        prepared = _kernels.prepare_logmatmul(log, side)
-        self._matmul_cache = (side, log.copy(), prepared)
+        raw = np.ascontiguousarray(log).tobytes()
+        snapshot = np.frombuffer(raw, dtype=log.dtype).reshape(log.shape)
+        prepared = _kernels.prepare_logmatmul(snapshot, side)
+        self._matmul_cache = (side, snapshot, prepared, raw)
         return prepared
 
     @classmethod
@@ -1352,19 +1380,19 @@ class LogArray:
         return band, key, top_band, top_key, nan
 
     def argmax(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return self._arg_extreme(axis, keepdims, np.argmax)
+        return self._arg_extreme(axis, keepdims, _kernels.argmax)
 
     def argmin(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return self._arg_extreme(axis, keepdims, np.argmin)
+        return self._arg_extreme(axis, keepdims, _kernels.argmin)
 
     def _arg_extreme(self, axis: Any, keepdims: bool, arg: Any) -> Any:
         if self._neg is None:
             return arg(self._log, axis=axis, keepdims=keepdims)
         # The first index holding the extreme value (the first nan if any), as numpy.
-        band, key, top_band, top_key, nan = self._signed_extreme(axis, largest=arg is np.argmax)
+        band, key, top_band, top_key, nan = self._signed_extreme(axis, largest=arg is _kernels.argmax)
         with np.errstate(invalid="ignore"):
             target = np.where(nan, np.isnan(self._log), (band == top_band) & (key == top_key))
-        return np.argmax(target, axis=axis, keepdims=keepdims)
+        return _kernels.argmax(target, axis=axis, keepdims=keepdims)
 
     def _value_rank(self) -> NDArray[np.float64]:
         """Dense rank of each value in the whole array (nan stays nan).

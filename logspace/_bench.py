@@ -1005,3 +1005,135 @@ def tiny_config() -> Config:
         min_sample=0.0005,
         max_repeats=3,
     )
+
+
+# ---------------------------------------------------------------------------
+# Kernel speed items: max-plus product, the user's HMM step, einsum
+# ---------------------------------------------------------------------------
+#
+# Sizes come from the configuration's matmul, batch and HMM fields, so the
+# tiny configuration stays tiny: maxmatmul at matmul_n x matmul_n and at the
+# batch shape; the HMM step at K = 2 and each of hmm_states; the einsum chain
+# on four 24x24 operands (matmul_n x matmul_n when smaller).
+
+#: The hand-written numpy HMM step the LogArray step is held to, per state count.
+HMM_STEP_TARGETS = {2: 1.5, 10: 1.5, 100: 2.0}
+#: Peak memory of the einsum chain, in multiples of the operands' bytes.
+EINSUM_MEMORY_FACTOR = 4
+
+
+def kernel_speed_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -> Iterator[Row]:
+    yield from _maxmatmul_rows(cfg, rng)
+    yield from _hmm_step_rows(cfg, rng)
+    yield _einsum_chain_row(cfg, rng)
+
+
+def _maxmatmul_rows(cfg: Config, rng: np.random.Generator) -> Iterator[Row]:
+    n = cfg.matmul_n
+    m, p, q = cfg.batch
+    yield from _maxmatmul_size_rows(cfg, f"{n}x{n}", rng.standard_normal((n, n)), rng.standard_normal((n, n)))
+    yield from _maxmatmul_size_rows(
+        cfg, f"{m}x{p}x{q}", rng.standard_normal((m, p, q)), rng.standard_normal((m, q, p))
+    )
+
+
+def _maxmatmul_size_rows(cfg: Config, size: str, a: np.ndarray, b: np.ndarray) -> Iterator[Row]:
+    from logspace import _kernels
+
+    compiled = _kernels._MAXPLUS is not None
+    path = "compiled" if compiled else "numpy fallback"
+    values, argmax = logspace.maxmatmul(a, b, return_argmax=True)
+    saved = _kernels._MAXPLUS
+    _kernels._MAXPLUS = None
+    try:
+        fallback_values, fallback_argmax = logspace.maxmatmul(a, b, return_argmax=True)
+        fallback = interleaved_medians([lambda: logspace.maxmatmul(a, b, return_argmax=True)], cfg)[0]
+    finally:
+        _kernels._MAXPLUS = saved
+    same = bool(np.array_equal(values, fallback_values) and np.array_equal(argmax, fallback_argmax))
+    plain, with_argmax, reference = interleaved_medians(
+        [
+            lambda: logspace.maxmatmul(a, b),
+            lambda: logspace.maxmatmul(a, b, return_argmax=True),
+            lambda: logspace.logmatmulexp(a, b),
+        ],
+        cfg,
+    )
+    agreement = f"{path}; equal to the numpy fallback: {'yes' if same else 'NO'}"
+    checks = {"agreement": same}
+    yield Row(
+        f"maxmatmul ({path})", size, plain, "logmatmulexp", reference, Target("slower", 3),
+        accuracy=agreement, checks=checks,
+    )
+    yield Row(
+        f"maxmatmul, argmax ({path})", size, with_argmax, "logmatmulexp", reference, Target("slower", 5),
+        accuracy=agreement, checks=checks,
+    )
+    if compiled:
+        yield Row("maxmatmul, argmax (numpy fallback)", size, fallback, "logmatmulexp", reference, None)
+
+
+def _hmm_step_rows(cfg: Config, rng: np.random.Generator) -> Iterator[Row]:
+    for k in sorted({2, *cfg.hmm_states}):
+        yield _hmm_step_row(cfg, rng, k)
+
+
+def _hmm_step_row(cfg: Config, rng: np.random.Generator, k: int) -> Row:
+    steps = cfg.hmm_steps
+    A = rng.dirichlet(np.ones(k), size=k)
+    B = rng.dirichlet(np.ones(cfg.hmm_symbols), size=k)
+    obs = rng.integers(0, cfg.hmm_symbols, steps)
+    la, lb = logspace.LogArray(A), logspace.LogArray(B)
+    alpha0 = logspace.LogArray(np.full(k, 1.0 / k))
+    log_b = np.log(B)
+
+    def textbook() -> Any:
+        alpha = alpha0
+        for o in obs:
+            alpha = (alpha @ la) * lb[:, o]
+        return alpha
+
+    def by_hand() -> Any:
+        alpha = np.full(k, -math.log(k))
+        for o in obs:
+            top = alpha.max()
+            alpha = np.log(np.exp(alpha - top) @ A) + top + log_b[:, o]
+        return alpha
+
+    ours, theirs = interleaved_medians([textbook, by_hand], cfg)
+    diff = float(np.max(np.abs(textbook().log - by_hand())))
+    return Row(
+        "HMM step (alpha @ A) * B[:, o], LogArray",
+        f"K={k}, per step",
+        ours / steps,
+        "numpy by hand",
+        theirs / steps,
+        Target("slower", HMM_STEP_TARGETS.get(k, 2.0)),
+        accuracy=f"largest difference of the logs after {_power(steps)} steps: {diff:.1e}",
+    )
+
+
+def _einsum_chain_row(cfg: Config, rng: np.random.Generator) -> Row:
+    n = min(24, cfg.matmul_n)
+    ops = [logspace.LogArray(rng.random((n, n))) for _ in range(4)]
+    subscripts = "ij,jk,kl,lm->im"
+    ours, theirs = interleaved_medians(
+        [lambda: np.einsum(subscripts, *ops), lambda: ops[0] @ ops[1] @ ops[2] @ ops[3]], cfg
+    )
+    peak = peak_extra_bytes(lambda: np.einsum(subscripts, *ops))
+    operand_bytes = sum(op.log.nbytes for op in ops)
+    diff = float(np.max(np.abs(np.einsum(subscripts, *ops).log - (ops[0] @ ops[1] @ ops[2] @ ops[3]).log)))
+    return Row(
+        f"np.einsum {subscripts}",
+        f"4 x {n}x{n}",
+        ours,
+        "chained @",
+        theirs,
+        Target("slower", 3),
+        memory=f"{_bytes(peak)} ({peak / operand_bytes:.1f}x the operands)",
+        accuracy=f"largest difference of the logs from @: {diff:.1e}",
+        checks={"memory": peak <= EINSUM_MEMORY_FACTOR * operand_bytes},
+    )
+
+
+CASES = (*CASES, kernel_speed_cases)

@@ -82,9 +82,17 @@ def _as_logs(x: Any, name: str) -> Any:
     return _np._as_logs(x, name)
 
 
+def _scalar_or_logs(x: Any, name: str) -> Any:
+    """A Python scalar as it is (the chunks' kernel treats it as weak, as numpy), else its logs."""
+    return x if type(x) in _np._WEAK_SCALARS else _as_logs(x, name)
+
+
 def _result_dtype(*arrays: Any) -> np.dtype[Any]:
-    dtype: np.dtype[Any] = _np._result_dtype(*(np.empty(0, dtype=a.dtype) for a in arrays))
-    return dtype
+    """As the numpy kernels' result dtype: Python scalars are weak (NEP 50)."""
+    return _np._result_dtype(
+        *(a if type(a) in _np._WEAK_SCALARS or isinstance(a, np.dtype) else a.dtype for a in arrays)
+    )
+
 
 
 def _bools(x: Any) -> Any:
@@ -97,8 +105,8 @@ def _bools(x: Any) -> Any:
 
 
 def logaddexp(a: Any, b: Any) -> da.Array:
-    x, y = _as_logs(a, "logaddexp"), _as_logs(b, "logaddexp")
-    return _elemwise(_np.logaddexp, x, y, dtype=_result_dtype(x, y))
+    x, y = _scalar_or_logs(a, "logaddexp"), _scalar_or_logs(b, "logaddexp")
+    return _elemwise(_np.logaddexp, x, y, dtype=_result_dtype(_np._weak_or(a, x), _np._weak_or(b, y)))
 
 
 def log1pexp(x: Any) -> da.Array:
@@ -112,8 +120,8 @@ def log1mexp(x: Any) -> da.Array:
 
 
 def logsubexp(a: Any, b: Any) -> da.Array:
-    x, y = _as_logs(a, "logsubexp"), _as_logs(b, "logsubexp")
-    return _elemwise(_np.logsubexp, x, y, dtype=_result_dtype(x, y))
+    x, y = _scalar_or_logs(a, "logsubexp"), _scalar_or_logs(b, "logsubexp")
+    return _elemwise(_np.logsubexp, x, y, dtype=_result_dtype(_np._weak_or(a, x), _np._weak_or(b, y)))
 
 
 def _signed_log(logaddexp_signed: Callable[..., Any], la: Any, na: Any, lb: Any, nb: Any) -> Any:
@@ -123,7 +131,8 @@ def _signed_log(logaddexp_signed: Callable[..., Any], la: Any, na: Any, lb: Any,
 def logaddexp_signed(log_a: Any, neg_a: Any, log_b: Any, neg_b: Any) -> tuple[da.Array, da.Array]:
     la, lb = _as_logs(log_a, "logaddexp_signed"), _as_logs(log_b, "logaddexp_signed")
     na, nb = _bools(neg_a), _bools(neg_b)
-    log = _elemwise(_bound(_signed_log, _np.logaddexp_signed), la, na, lb, nb, dtype=_result_dtype(la, lb))
+    dtype = _result_dtype(_np._weak_or(log_a, la), _np._weak_or(log_b, lb))
+    log = _elemwise(_bound(_signed_log, _np.logaddexp_signed), la, na, lb, nb, dtype=_FLOAT64).astype(dtype)
     # The sign of the larger magnitude, as the numpy kernel takes it (a nan
     # comparison picks b's sign there too); a cheap graph of its own.
     neg = da.where(da.greater_equal(la, lb), na, nb)
@@ -237,7 +246,8 @@ def logsumexp(
 ) -> Any:
     x = _as_logs(a, "logsumexp")
     if b is not None:
-        return _weighted_logsumexp(x, _as_logs(b, "logsumexp"), axis, keepdims, return_sign)
+        w = _as_logs(b, "logsumexp")
+        return _weighted_logsumexp(x, w, axis, keepdims, return_sign, _result_dtype(x, _np._weak_or(b, w)))
     dtype = _result_dtype(x)
     res = _state_reduction(as_dask(x), axis, keepdims, dtype, _lse_aggregate)
     if return_sign:
@@ -266,7 +276,7 @@ def _negative_to_nan(res: Any, negative: Any) -> Any:
     return np.where(negative & (res > -np.inf), np.nan, res)
 
 
-def _weighted_logsumexp(x: Any, w: Any, axis: Any, keepdims: bool, return_sign: bool) -> Any:
+def _weighted_logsumexp(x: Any, w: Any, axis: Any, keepdims: bool, return_sign: bool, dtype: np.dtype[Any]) -> Any:
     """sum(w exp(x)) as the positive-weight sum minus the negative-weight sum.
 
     Each side is an unweighted log-sum-exp of log(|w|) + x (exact for weights
@@ -275,7 +285,6 @@ def _weighted_logsumexp(x: Any, w: Any, axis: Any, keepdims: bool, return_sign: 
     errors divided by the relative size of the difference (the condition
     number of the sum).
     """
-    dtype = _result_dtype(x, w)
     xs, ws = da.broadcast_arrays(as_dask(x), as_dask(w))
     terms = [_elemwise(_signed_terms, xs, ws, positive, dtype=_FLOAT64) for positive in (True, False)]
     sides = [_state_reduction(side, axis, keepdims, _FLOAT64, _lse_aggregate) for side in terms]
@@ -283,6 +292,66 @@ def _weighted_logsumexp(x: Any, w: Any, axis: Any, keepdims: bool, return_sign: 
     if return_sign:
         return res.astype(dtype), _elemwise(_sign_from, res, negative, dtype=dtype)
     return _elemwise(_negative_to_nan, res, negative, dtype=dtype)
+
+
+# ---------------------------------------------------------------------------
+# argmax / argmin: numpy's first-occurrence rule across chunks
+# ---------------------------------------------------------------------------
+#
+# dask's own arg reductions break ties between chunks by the order in which
+# the chunks are concatenated, which for axis=None on a 2-D array is not
+# the order of the flattened index (14 where numpy says 5). Here the chunk
+# step is dask's (the first occurrence within a chunk, as a global index)
+# and the merge keeps, among the extreme values (any nan first, as numpy),
+# the lowest index.
+
+
+def _first_extreme(largest: bool, data: Any, axis: Any, keepdims: bool) -> tuple[Any, Any]:
+    vals, arg = data["vals"], data["arg"]
+    flat = len(axis) == vals.ndim or vals.ndim == 1
+    if flat:
+        shape = (1,) * vals.ndim if keepdims else ()
+        vals, arg, along = vals.reshape(-1), arg.reshape(-1), 0
+    else:
+        along = axis[0]
+    with np.errstate(invalid="ignore"):
+        best = (np.max if largest else np.min)(vals, axis=along, keepdims=True)
+        candidate = np.where(np.isnan(best), np.isnan(vals), vals == best)
+    first = np.where(candidate, arg, np.iinfo(arg.dtype).max).min(axis=along, keepdims=True)
+    if flat:  # numpy scalars without keepdims, as np.argmax gives
+        return first.reshape(shape)[()], best.reshape(shape)[()]
+    if not keepdims:
+        return np.squeeze(first, along), np.squeeze(best, along)
+    return first, best
+
+
+def _first_combine(largest: bool, data: Any, axis: Any = None, keepdims: bool = True, **kwargs: Any) -> Any:
+    arg, vals = _first_extreme(largest, data, axis, keepdims)
+    result = np.empty(vals.shape, dtype=[("vals", vals.dtype), ("arg", arg.dtype)])
+    result["vals"] = vals
+    result["arg"] = arg
+    return result
+
+
+def _first_agg(largest: bool, data: Any, axis: Any = None, keepdims: bool = False, **kwargs: Any) -> Any:
+    return _first_extreme(largest, data, axis, keepdims)[0]
+
+
+def arg_extreme(x: Any, axis: Any, keepdims: bool, largest: bool) -> da.Array:
+    """np.argmax (``largest``) or np.argmin of a dask array, ties to the lowest index as numpy."""
+    from dask.array.reductions import arg_chunk, arg_reduction
+
+    x = as_dask(x)
+    extreme, position = (np.max, np.argmax) if largest else (np.min, np.argmin)
+    chunk = functools.partial(arg_chunk, extreme, position)
+    return arg_reduction(
+        x,
+        chunk,
+        functools.partial(_first_combine, largest),
+        functools.partial(_first_agg, largest),
+        axis=axis,
+        keepdims=keepdims,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -375,7 +444,17 @@ def prepare_logmatmul(x: Any, side: str) -> tuple[da.Array, da.Array]:
         shape = list(arr.shape)
         shape[axis] = 1
         return da.zeros(tuple(shape)), arr
-    shift = _elemwise(_finite_or_zero, arr.max(axis=axis, keepdims=True), dtype=_FLOAT64)
+    # The numpy kernel's rule, lazily: no shift when every log is in exp's
+    # safe range (or -inf), else the line's finite maximum, +inf for a line
+    # holding +inf, 0 for a line of -inf.
+    top = arr.max(axis=axis, keepdims=True)
+    finite_top = da.where(da.isfinite(arr), arr, -np.inf).max(axis=axis, keepdims=True)
+    has_inf = (arr == np.inf).any(axis=axis, keepdims=True)
+    finite_or_zero = _elemwise(_finite_or_zero, finite_top, dtype=_FLOAT64)
+    shift = da.where(da.isfinite(top), top, da.where(has_inf, np.inf, finite_or_zero))
+    finite_logs = da.where(arr == -np.inf, 0.0, arr)
+    safe = (top <= _np._EXP_SAFE).all() & (finite_logs.min() >= -_np._EXP_SAFE)
+    shift = da.where(safe, 0.0, shift)
     return shift, _elemwise(_exp_shifted, arr, shift, dtype=_FLOAT64)
 
 

@@ -8,9 +8,13 @@ with :mod:`math`, live in :mod:`logspace._kernels_scalar`.
 
 Conventions shared by every kernel:
 
-* float32 stays float32 and float64 stays float64; integers and booleans become
-  float64, float16 becomes float32. Work is done in float64 internally, so
-  float32 results are correctly rounded in all but rare cases.
+* Result dtypes follow numpy's promotion (NEP 50): float16, float32 and
+  float64 stay as they are, mixed dtypes promote as in numpy, Python ints,
+  floats and bools are weak (``logaddexp(2, np.float32(3))`` is float32),
+  and an all-integer or boolean input gives float64. Work is done in float64
+  internally and rounded once at the end, so float32 and float16 results
+  are correctly rounded in all but rare cases (float16 logs hold about 3
+  significant digits, and overflow to inf above 65504, as numpy's float16).
 * Complex, object and string input is a ``TypeError``.
 * Domain errors follow numpy: the result is nan (or -inf) and numpy's
   floating-point error handling (``np.errstate``) decides whether that warns,
@@ -41,7 +45,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 from numpy.typing import ArrayLike, NDArray
 
-from logspace import _backends, _blocked
+from logspace import _backends, _blocked, _native
 
 __all__ = [
     "log1mexp",
@@ -50,6 +54,7 @@ __all__ = [
     "logaddexp",
     "logcumsumexp",
     "logmatmulexp",
+    "maxmatmul",
     "logsubexp",
     "prepare_logmatmul",
     "logsumexp",
@@ -68,6 +73,9 @@ _FLOAT64 = np.dtype(np.float64)
 _NATIVE = (np.dtype(np.float32), _FLOAT64)
 # Scratch memory, in elements, that one exact log-matmul chunk may use.
 _EXACT_CHUNK = 1 << 21
+# Reductions of a whole 1-D array, without the ndarray method wrappers.
+_MAXIMUM = np.maximum.reduce
+_MINIMUM = np.minimum.reduce
 
 
 # ---------------------------------------------------------------------------
@@ -146,7 +154,7 @@ def _as_logs(x: ArrayLike, name: str) -> NDArray[np.floating[Any]]:
     arr: Any = x if type(x) is np.ndarray or _backends.is_lazy(x) else np.asarray(x)
     kind = arr.dtype.kind
     if kind == "f":
-        return arr.astype(np.float32) if arr.dtype == np.float16 else arr
+        return arr
     if kind in "iub":
         return arr.astype(np.float64)
     raise TypeError(
@@ -159,11 +167,29 @@ def _negative(sign: Any) -> Any:
     return False if sign is None else _backends.asarray(sign) < 0
 
 
-def _result_dtype(*arrays: NDArray[Any]) -> np.dtype[Any]:
-    first = arrays[0].dtype
-    if first in _NATIVE and all(arr.dtype == first for arr in arrays):
+# Python scalars that are weak under NEP 50: they take the other operand's dtype.
+_WEAK_SCALARS = (int, float, bool)
+
+
+def _weak_or(original: Any, converted: NDArray[Any]) -> Any:
+    """What numpy's promotion sees of an operand: a Python scalar (weak), the original dtype, or the array.
+
+    The original dtype, not the float64 that integers become: ``np.int8``
+    with float32 is float32, as in numpy.
+    """
+    if type(original) in _WEAK_SCALARS:
+        return original
+    dtype = getattr(original, "dtype", None)
+    return dtype if isinstance(dtype, np.dtype) else converted
+
+
+def _result_dtype(*arrays: Any) -> np.dtype[Any]:
+    """numpy's result dtype of the operands (Python scalars weak), float64 for integers and bools."""
+    first = getattr(arrays[0], "dtype", arrays[0])
+    if first in _NATIVE and all(getattr(arr, "dtype", arr) == first for arr in arrays):
         return first
-    return np.result_type(*arrays, np.float32)
+    dtype = np.result_type(*arrays)
+    return _FLOAT64 if dtype.kind in "iub" else dtype
 
 
 def _wide(x: NDArray[Any]) -> NDArray[np.float64]:
@@ -269,7 +295,7 @@ def logaddexp(a: ArrayLike, b: ArrayLike) -> Any:
 
     x = _as_logs(a, "logaddexp")
     y = _as_logs(b, "logaddexp")
-    dtype = _result_dtype(x, y)
+    dtype = _result_dtype(_weak_or(a, x), _weak_or(b, y))
     return _finish(_blocked.logaddexp(_wide(x), _wide(y)), dtype)
 
 
@@ -379,7 +405,7 @@ def logsubexp(a: ArrayLike, b: ArrayLike) -> Any:
 
     x = _as_logs(a, "logsubexp")
     y = _as_logs(b, "logsubexp")
-    dtype = _result_dtype(x, y)
+    dtype = _result_dtype(_weak_or(a, x), _weak_or(b, y))
     x, y = np.broadcast_arrays(_wide(x), _wide(y))
     out = _logsubexp_quiet(x, y)
     if np.any(_logsubexp_invalid(x, y)):
@@ -423,7 +449,7 @@ def logaddexp_signed(
 
     la = _as_logs(log_a, "logaddexp_signed")
     lb = _as_logs(log_b, "logaddexp_signed")
-    dtype = _result_dtype(la, lb)
+    dtype = _result_dtype(_weak_or(log_a, la), _weak_or(log_b, lb))
     la, lb, na, nb = np.broadcast_arrays(_wide(la), _wide(lb), np.asarray(neg_a, bool), np.asarray(neg_b, bool))
     a_larger = la >= lb
     hi = np.where(a_larger, la, lb)
@@ -557,7 +583,8 @@ def logsumexp(
 
     x = _as_logs(a, "logsumexp")
     if b is not None:
-        return _weighted_logsumexp(x, _as_logs(b, "logsumexp"), axis, keepdims, return_sign)
+        w = _as_logs(b, "logsumexp")
+        return _weighted_logsumexp(x, w, axis, keepdims, return_sign, _result_dtype(x, _weak_or(b, w)))
     dtype = _result_dtype(x)
     amax, s = _lse_state(x, axis)
     res = amax + np.log1p(s)
@@ -576,8 +603,9 @@ def _weighted_logsumexp(
     axis: int | tuple[int, ...] | None,
     keepdims: bool,
     return_sign: bool,
+    dtype: np.dtype[Any],
 ) -> Any:
-    """logsumexp with weights: shift by the largest a_k whose weight is not 0.
+    """logsumexp with weights, returned in ``dtype``: shift by the largest term.
 
     The sum is b_k exp(a_k) (1 + q) with q = (sum over i != k of
     b_i exp(a_i - a_k)) / b_k, and its log is a_k + log|b_k| + log1p(q) while
@@ -586,7 +614,6 @@ def _weighted_logsumexp(
     first (exactly, for weights such as +-1) and only the small expm1 parts
     carry rounding error, as in logsubexp.
     """
-    dtype = _result_dtype(x, w)
     x, w = np.broadcast_arrays(_wide(x), _wide(w))
     _, kept_shape, keepdims_shape = _reduction_layout(x.shape, axis)
     x2 = _reduced_last(np.where(w == 0.0, -np.inf, x), axis)
@@ -606,19 +633,33 @@ def _weighted_logsumexp(
 def _weighted_lse_rows(
     x: NDArray[np.float64], w: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """(log|sum|, sign) of sum(w exp(x)) along the last (non-empty) axis."""
-    k = np.argmax(x, axis=-1, keepdims=True)
+    """(log|sum|, sign) of sum(w exp(x)) along the last (non-empty) axis.
+
+    The shift is the term of largest magnitude |w_k| exp(x_k), not merely the
+    largest x_k: a tiny weight on the largest log would make q huge and
+    log|b_k| + log1p(q) cancel (``[0, -0.6]`` with ``b=[1e-300, 1]`` lost 100
+    ulps). Every other term is then at most 1 relative to it. Terms whose
+    log exceeds x_k (they have smaller weights) by log 2 or more are
+    computed relative to w_k in logs, so exp never overflows.
+    """
+    with np.errstate(all="ignore"):
+        k = np.argmax(x + np.log(np.abs(w)), axis=-1, keepdims=True)
     amax = np.take_along_axis(x, k, axis=-1)
     wk = np.take_along_axis(w, k, axis=-1)
     with np.errstate(all="ignore"):
         d = x - np.where(np.isfinite(amax), amax, 0.0)
-        near = d > -_LOG2
+        near = np.abs(d) < _LOG2
+        high = d >= _LOG2
         np.put_along_axis(near, k, False, axis=-1)
-        far_terms = np.where(near, 0.0, w * np.exp(d))
+        far_terms = np.where(near | high, 0.0, w * np.exp(d))
         np.put_along_axis(far_terms, k, 0.0, axis=-1)
         near_weights = np.where(near, w, 0.0).sum(axis=-1, keepdims=True)
         small = far_terms.sum(axis=-1, keepdims=True) + np.where(near, w * np.expm1(d), 0.0).sum(axis=-1, keepdims=True)
         q = (near_weights + small) / wk
+        if high.any():  # each is |w_i| e**(x_i) / |w_k| e**(x_k) <= 1, in logs
+            ratio = np.sign(w) * np.sign(wk) * np.exp(d + (np.log(np.abs(w)) - np.log(np.abs(wk))))
+            q = q + np.where(high, ratio, 0.0).sum(axis=-1, keepdims=True)
+            small = small + wk * np.where(high, ratio, 0.0).sum(axis=-1, keepdims=True)
         cancelling = q <= -0.5
         total = (wk + near_weights) + small  # the sum over exp(a_k), for the cancelling case
         res = amax + np.where(cancelling, np.log(np.abs(total)), np.log(np.abs(wk)) + np.log1p(q))
@@ -710,11 +751,55 @@ def _scan_logcumsumexp(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
+def _exact_shift_terms(
+    x: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Shifted differences and exponentials along the last axis, free of the shift's rounding.
+
+    Returns ``(d, err, t, s)`` in float64: d = fl(x - m) (x - max itself for
+    a non-finite maximum, whose sum s is taken unshifted: nan for a slice of
+    -inf, as in scipy, and numpy's inf / inf = nan) and err its exact
+    rounding error (TwoSum, so x - m = d + err exactly), t = exp(x - m)
+    evaluated as exp(d)(1 + err), and s the sum of t over every term but
+    the first maximum (keepdims). Without the correction a term far below the
+    maximum carries the relative error u|x - m| of the rounded difference
+    (8.8 ulp seen in softmax); with it only exp's own rounding is left.
+    Non-finite differences get err = 0 (they propagate as before).
+    """
+    k = np.argmax(x, axis=-1, keepdims=True)
+    amax = np.take_along_axis(x, k, axis=-1)
+    shift = np.where(np.isfinite(amax), amax, 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = x - shift
+        # TwoSum(x, -shift): err = (x - (d - (d - x))) + (-shift - (d - x)).
+        back = d - x
+        err = (x - (d - back)) - (shift + back)
+        err[~np.isfinite(err)] = 0.0
+        t = np.exp(d)
+        t += t * err
+        finite = np.isfinite(amax)
+        all_finite = finite.all()
+        if not all_finite:  # shifted by 0 there: no correction (it would compute inf * 0)
+            t = np.where(finite, t, np.exp(d))
+        rest = t.copy()
+        np.put_along_axis(rest, k, 0.0, axis=-1)
+        s = rest.sum(axis=-1, keepdims=True)
+        if not all_finite:
+            # The sum is shifted by 0 there, the terms by the maximum itself.
+            d = np.where(finite, d, x - amax)
+            t = np.where(finite, t, np.exp(d))
+    return d, err, t, s
+
+
 def log_softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
     """log(softmax(a)) = a - logsumexp(a) along ``axis`` (all axes by default).
 
-    Computed as (a - max) - log1p(s) so that the shift is an exact difference
-    of inputs. A slice of all -inf gives nan, as in scipy.
+    Computed as (d - log1p(s)) + err, where d + err = a - max exactly (a
+    TwoSum) and s is the sum of the other shifted terms, each free of the
+    shift's rounding. Absolute error <= u(2|r| + 2L + (1 - p_max)(n + 2)) for
+    result r, L = log1p(s) = logsumexp(a) - max, n terms and largest
+    probability p_max (u = eps/2): about 2 ulps of max(|r|, 1) for a
+    dominant term. A slice of all -inf gives nan, as in scipy.
 
     Examples
     --------
@@ -730,9 +815,9 @@ def log_softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
     x2 = _wide(_reduced_last(arr, axis))
     if x2.size == 0:
         return _finish(np.array(arr, dtype=np.float64), dtype)
-    amax, s = _shifted_sum(x2)
+    d, err, _, s = _exact_shift_terms(x2)
     with np.errstate(invalid="ignore"):
-        out = (x2 - amax) - np.log1p(s)
+        out = (d - np.log1p(s)) + err
     return _finish(_shape_like_input(out, arr.shape, axis), dtype)
 
 
@@ -740,7 +825,13 @@ def softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
     """exp(a) / sum(exp(a)) along ``axis`` (all axes by default).
 
     Computed as exp(a - max) / (1 + s), not exp(a - logsumexp(a)), which loses
-    accuracy under a large common offset (Blanchard, Higham & Higham 2021).
+    accuracy under a large common offset (Blanchard, Higham & Higham 2021);
+    the shift a - max is taken exactly (TwoSum), so no term carries the
+    rounding of a large difference. Relative error
+    <= u(6 + (1 - p_max)(n + 2)) per entry (u = eps/2; exp within 1 ulp, the
+    correction, 1 + s, the division and a final cast each one rounding),
+    for n terms and largest probability p_max; measured up to about 3 ulps
+    (docs/accuracy.md).
 
     Examples
     --------
@@ -756,10 +847,39 @@ def softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
     x2 = _wide(_reduced_last(arr, axis))
     if x2.size == 0:
         return _finish(np.array(arr, dtype=np.float64), dtype)
-    amax, s = _shifted_sum(x2)
+    _, _, t, s = _exact_shift_terms(x2)
     with np.errstate(invalid="ignore"):
-        out = np.exp(x2 - amax) / (1.0 + s)
+        out = t / (1.0 + s)
     return _finish(_shape_like_input(out, arr.shape, axis), dtype)
+
+
+# ---------------------------------------------------------------------------
+# Positions of extremes
+# ---------------------------------------------------------------------------
+
+
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+    """``np.argmax`` with numpy's rule everywhere: the first maximum (or first nan), dask arrays too.
+
+    >>> int(argmax(np.array([1.0, 3.0, 3.0])))
+    1
+    """
+    impl = _implementation(x)
+    if impl is not None and hasattr(impl, "arg_extreme"):  # dask: ties across chunks as numpy breaks them
+        return impl.arg_extreme(x, axis, keepdims, largest=True)
+    return np.argmax(x, axis=axis, keepdims=keepdims)
+
+
+def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Any:
+    """``np.argmin`` with numpy's rule everywhere: the first minimum (or first nan), dask arrays too.
+
+    >>> int(argmin(np.array([3.0, 1.0, 1.0])))
+    1
+    """
+    impl = _implementation(x)
+    if impl is not None and hasattr(impl, "arg_extreme"):  # dask: ties across chunks as numpy breaks them
+        return impl.arg_extreme(x, axis, keepdims, largest=False)
+    return np.argmin(x, axis=axis, keepdims=keepdims)
 
 
 # ---------------------------------------------------------------------------
@@ -770,12 +890,18 @@ def softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
 def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The shifted exponentials of one operand of :func:`logmatmulexp`.
 
-    Returns ``(shift, exp(x - shift))`` where the shift is the maximum over
-    the contracted axis: rows for ``side="left"``, columns for
-    ``side="right"`` (non-finite maxima shift by 0). Pass the pair as
-    ``prepared_a``/``prepared_b`` to multiply by the same matrix many times
-    (an HMM recursion) without exponentiating it again; the caller is
-    responsible for the pair belonging to the operand it passes.
+    Returns ``(shift, exp(x - shift))``, the shift with the contracted axis
+    kept (length 1). When every log lies in [-300, 300] or is -inf, the
+    exponentials cannot overflow or underflow in a product and the shift is
+    0 (a read-only broadcast zero); otherwise it is the maximum over the
+    contracted axis (rows for ``side="left"``, columns for
+    ``side="right"``): the largest finite log of the line, +inf for a line
+    holding +inf (its exponentials are then 0 or nan, so the product
+    recomputes that line's entries exactly), and 0 for a line of -inf.
+    Pass the pair as ``prepared_a``/``prepared_b`` to multiply by the same
+    matrix many times (an HMM recursion) without exponentiating it again;
+    the caller is responsible for the pair belonging to the operand it
+    passes.
 
     Examples
     --------
@@ -800,10 +926,64 @@ def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDA
         shape = list(arr.shape)
         shape[axis] = 1
         return np.zeros(shape), np.empty(arr.shape)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
+        safe = _in_exp_safe_range(arr)
+        if safe:
+            shape = list(arr.shape)
+            shape[axis] = 1
+            zero = _ZERO_SHIFT_DENSE if safe == "dense" else _ZERO_SHIFT
+            return np.broadcast_to(zero, tuple(shape)), np.exp(arr)
         shift = arr.max(axis=axis, keepdims=True)
-        shift[~np.isfinite(shift)] = 0.0
+        _finite_shift(arr, shift, axis)
         return shift, np.exp(arr - shift)
+
+
+# Logs within this bound need no shift in a log-matmul: a product of two
+# exponentials lies in [e^-600, e^600], far from underflow (tiny / eps is
+# e^-672) and overflow (with up to 10^40 terms), so the shifted sum's checks
+# and shift additions can be skipped.
+_EXP_SAFE = 300.0
+# The shift of operands in that range: every zero shift is a view of it, so
+# the product can skip adding it back.
+_ZERO_SHIFT = np.zeros(())
+# The same zero shift for operands with no -inf either: every exponential is
+# then at least e^-300, so a product with a vector whose largest exponential
+# is 1 cannot underflow and needs no check.
+_ZERO_SHIFT_DENSE = np.zeros(())
+
+
+def _is_zero_shift(shift: NDArray[np.float64]) -> bool:
+    return shift.base is _ZERO_SHIFT or shift.base is _ZERO_SHIFT_DENSE
+
+
+def _in_exp_safe_range(arr: NDArray[np.float64]) -> str:
+    """``"dense"`` if every log of ``arr`` is within [-_EXP_SAFE, _EXP_SAFE], ``"sparse"`` if
+    the others are -inf, else ``""`` (also for nan or an empty array)."""
+    if arr.size == 0 or not arr.max() <= _EXP_SAFE:
+        return ""
+    low = arr.min()
+    if low >= -_EXP_SAFE:
+        return "dense"
+    if low != -np.inf:
+        return ""
+    return "sparse" if np.where(arr == -np.inf, 0.0, arr).min() >= -_EXP_SAFE else ""
+
+
+def _finite_shift(arr: NDArray[np.float64], shift: NDArray[np.float64], axis: int) -> None:
+    """Replace non-finite maxima in ``shift``: +inf for a line holding +inf, else its finite maximum (0 if none).
+
+    A line holding nan but no inf is shifted by its finite maximum (its nan
+    exponentials make the product's entries nan); a line holding +inf by
+    +inf, so that none of its exponentials is inf and no product computes
+    0 * inf (numpy's invalid-value warning): its entries come out nan and are
+    recomputed exactly.
+    """
+    bad = ~np.isfinite(shift)
+    if bad.any():
+        finite_max = np.where(np.isfinite(arr), arr, -np.inf).max(axis=axis, keepdims=True)
+        has_inf = (arr == np.inf).any(axis=axis, keepdims=True)
+        replaced = np.where(has_inf, np.inf, np.where(finite_max == -np.inf, 0.0, finite_max))
+        shift[bad] = replaced[bad]
 
 
 def logmatmulexp(
@@ -873,7 +1053,7 @@ def logmatmulexp(
             return out
     x = _as_logs(a, "logmatmulexp")
     y = _as_logs(b, "logmatmulexp")
-    dtype = _result_dtype(x, y)
+    dtype = _result_dtype(_weak_or(a, x), _weak_or(b, y))
     x, y, vector_a, vector_b = _matmul_operands(_wide(x), _wide(y))
     out = None
     if vector_a and y.ndim == 2 and not vector_b:
@@ -922,20 +1102,31 @@ def _log_vector_matrix(
 
     Returns None when the general path is needed (non-finite maximum, or an
     entry that must be recomputed); this path does no more than it must, as
-    an HMM recursion calls it once per time step.
+    an HMM recursion calls it once per time step. No floating-point error
+    can arise: the vector's exponentials are in [0, 1] and the prepared ones
+    are never inf (see :func:`prepare_logmatmul`), so there is no errstate.
     """
     if x.shape[0] == 0:
         return None
-    top = x.max()
+    # The ufuncs' own reduce and out= arguments: the method wrappers and
+    # temporaries cost more than the arithmetic at HMM sizes.
+    top = _MAXIMUM(x)
     if not math.isfinite(top):
         return None
     col_shift, exp_y = prepared if prepared is not None else prepare_logmatmul(y, "right")
-    product = np.exp(x - top) @ exp_y
-    if product.min() < _MATMUL_TRUST:
+    weights = np.subtract(x, top)
+    np.exp(weights, out=weights)
+    product = np.matmul(weights, exp_y)
+    # ``not >=`` also catches nan: a true nan, or the +inf line of a shift.
+    # A dense unshifted matrix cannot underflow here (see _ZERO_SHIFT_DENSE).
+    if col_shift.base is not _ZERO_SHIFT_DENSE and not _MINIMUM(product) >= _MATMUL_TRUST:
         return None
     np.log(product, out=product)
-    product += col_shift.reshape(-1)
-    product += top
+    if _is_zero_shift(col_shift):
+        product += top
+    else:
+        product += col_shift.reshape(-1)
+        product += top
     return product
 
 
@@ -945,24 +1136,40 @@ def _logmatmulexp_2d(
     prepared_x: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
     prepared_y: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> NDArray[np.float64]:
-    batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
-    x = np.broadcast_to(x, batch + x.shape[-2:])
-    y = np.broadcast_to(y, batch + y.shape[-2:])
+    batch = x.shape[:-2] if x.shape[:-2] == y.shape[:-2] else np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+    if x.shape[:-2] != batch:
+        x = np.broadcast_to(x, batch + x.shape[-2:])
+    if y.shape[:-2] != batch:
+        y = np.broadcast_to(y, batch + y.shape[-2:])
     if x.shape[-1] == 0:
         return np.full(batch + (x.shape[-2], y.shape[-1]), -np.inf)
     row_max, exp_x = prepared_x if prepared_x is not None else prepare_logmatmul(x, "left")
     col_max, exp_y = prepared_y if prepared_y is not None else prepare_logmatmul(y, "right")
-    with np.errstate(all="ignore"):
-        product = np.matmul(exp_x, exp_y)
-        out = np.log(product) + row_max + col_max
-    flagged = product < _MATMUL_TRUST
-    if flagged.any():
-        # Entries with no finite term are zero exactly, not an underflow.
-        some_term = np.matmul((x > -np.inf).astype(np.float64), (y > -np.inf).astype(np.float64))
-        flagged &= some_term > 0
-        out[some_term == 0] = -np.inf
+    product = np.matmul(exp_x, exp_y)
+    if product.size == 0:
+        return product
+    flagged = zero = None
+    # ``not >=`` also catches nan: a nan product is either a true nan (a nan
+    # term, or 0 * inf) or comes from a line holding +inf (shifted by +inf),
+    # whose exact value may be inf or a number.
+    if not product.min() >= _MATMUL_TRUST:
+        flagged = ~(product >= _MATMUL_TRUST)
+        # Entries whose terms are all exact zeros (-inf plus a number that is
+        # neither nan nor +inf: then the float product is 0, not nan) are zero
+        # exactly, not an underflow. A nan log counts as a term.
+        some_term = np.matmul((x != -np.inf).astype(np.float64), (y != -np.inf).astype(np.float64))
+        zero = (some_term == 0) & (product == 0)
+        flagged &= ~zero
         if np.count_nonzero(flagged) * 2 > flagged.size:
             return _logmatmulexp_exact(x, y)
+    with np.errstate(all="ignore"):
+        out = np.log(product, out=product)
+        if not _is_zero_shift(row_max):
+            out += row_max
+        if not _is_zero_shift(col_max):
+            out += col_max
+    if flagged is not None and zero is not None:
+        out[zero] = -np.inf
         if flagged.any():
             _recompute_entries(x, y, out, flagged)
     return out
@@ -980,7 +1187,8 @@ def _recompute_entries(
     for start in range(0, len(i), chunk):
         part = slice(start, start + chunk)
         b_idx = tuple(idx[part] for idx in batch_index)
-        terms = x[b_idx + (i[part],)] + columns[b_idx + (j[part],)]
+        with np.errstate(invalid="ignore"):  # inf + -inf (0 * inf) is nan, quietly
+            terms = x[b_idx + (i[part],)] + columns[b_idx + (j[part],)]
         out[b_idx + (i[part], j[part])] = logsumexp(terms, axis=-1)
 
 
@@ -992,6 +1200,167 @@ def _logmatmulexp_exact(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArr
     rows = max(1, _EXACT_CHUNK // max(1, k * p * max(1, math.prod(batch))))
     for start in range(0, n, rows):
         part = slice(start, start + rows)
-        terms = x[..., part, :, np.newaxis] + y[..., np.newaxis, :, :]
+        with np.errstate(invalid="ignore"):  # inf + -inf (0 * inf) is nan, quietly
+            terms = x[..., part, :, np.newaxis] + y[..., np.newaxis, :, :]
         out[..., part, :] = logsumexp(terms, axis=-2)
     return out
+
+
+# ---------------------------------------------------------------------------
+# Max-plus matrix product
+# ---------------------------------------------------------------------------
+
+# The compiled product (logspace/_c_maxplus.c), or None: then the numpy
+# version below runs, which is also the compiled code's test oracle.
+_MAXPLUS = _native.load("_c_maxplus")
+
+
+def maxmatmul(a: ArrayLike, b: ArrayLike, return_argmax: bool = False) -> Any:
+    """Max-plus product: max over k of a[..., i, k] + b[..., k, j], with numpy matmul's shape rules.
+
+    The tropical (Viterbi) counterpart of :func:`logmatmulexp`: for logs of
+    weights it gives the log of the largest product max_k A_ik B_kj. Batch
+    dimensions broadcast and 1-D operands act as a row or a column, as in
+    :func:`numpy.matmul`. A nan term (a nan log, or inf + -inf) makes its
+    entry nan. Every entry is one rounded addition: exact to 0.5 ulp.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Natural logs; -inf stands for zero.
+    return_argmax : bool, optional
+        Also return, as an integer array of the result's shape, the k
+        reaching each maximum: the lowest k on ties, and the first k of a nan
+        term where the entry is nan (numpy's argmax rule).
+
+    Returns
+    -------
+    out : ndarray or scalar
+        The maxima, in the dtype of the inputs (numpy's promotion).
+    argmax : ndarray or scalar
+        Only with ``return_argmax``.
+
+    Runs in compiled code where logspace's C extension is built (see
+    ``python -m logspace --version``), else in blocked numpy with bounded
+    scratch memory; both give identical results.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.log(np.array([[0.5, 0.5], [0.9, 0.1]]))
+    >>> b = np.log(np.array([[0.2, 0.8], [0.6, 0.4]]))
+    >>> out, k = maxmatmul(a, b, return_argmax=True)
+    >>> np.exp(out)
+    array([[0.3 , 0.4 ],
+           [0.18, 0.72]])
+    >>> k
+    array([[1, 0],
+           [0, 0]])
+    """
+    x = _as_logs(a, "maxmatmul")
+    y = _as_logs(b, "maxmatmul")
+    if _backends.kind(x, y) is not None:
+        raise TypeError(
+            f"maxmatmul: {_backends.library(x if _backends.kind(x) else y)} arrays are not supported yet; "
+            "pass numpy arrays (np.asarray) or use logmatmulexp"
+        )
+    dtype = _result_dtype(_weak_or(a, x), _weak_or(b, y))
+    x, y, vector_a, vector_b = _matmul_operands(_wide(x), _wide(y))
+    if x.shape[-1] == 0 and return_argmax:
+        raise ValueError("maxmatmul: attempt to get argmax of an empty sequence (the contracted dimension is 0)")
+    batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+    if _MAXPLUS is not None and x.shape[-1] > 0:
+        out, arg = _maxmatmul_compiled(x, y, batch, return_argmax)
+    else:
+        out, arg = _maxmatmul_numpy(x, y, batch, return_argmax)
+    if vector_a:
+        out = out[..., 0, :]
+        arg = None if arg is None else arg[..., 0, :]
+    if vector_b:
+        out = out[..., 0]
+        arg = None if arg is None else arg[..., 0]
+    if arg is not None:
+        return _finish(out, dtype), (arg[()] if arg.ndim == 0 else arg)
+    return _finish(out, dtype)
+
+
+def _maxmatmul_numpy(
+    x: NDArray[np.float64], y: NDArray[np.float64], batch: tuple[int, ...], return_argmax: bool
+) -> tuple[NDArray[np.float64], NDArray[np.intp] | None]:
+    """The broadcast sums a_ik + b_kj, reduced over k in row chunks of bounded size."""
+    x = np.broadcast_to(x, batch + x.shape[-2:])
+    y = np.broadcast_to(y, batch + y.shape[-2:])
+    n, k, p = x.shape[-2], x.shape[-1], y.shape[-1]
+    out = np.full(batch + (n, p), -np.inf)
+    arg = np.zeros(batch + (n, p), dtype=np.intp) if return_argmax else None
+    if k == 0:
+        return out, arg
+    rows = max(1, _EXACT_CHUNK // max(1, k * p * max(1, math.prod(batch))))
+    for start in range(0, n, rows):
+        part = slice(start, start + rows)
+        with np.errstate(invalid="ignore"):  # inf + -inf is nan, quietly
+            terms = x[..., part, :, np.newaxis] + y[..., np.newaxis, :, :]
+        out[..., part, :] = terms.max(axis=-2)
+        if arg is not None:
+            arg[..., part, :] = terms.argmax(axis=-2)
+    return out, arg
+
+
+def _maxmatmul_compiled(
+    x: NDArray[np.float64], y: NDArray[np.float64], batch: tuple[int, ...], return_argmax: bool
+) -> tuple[NDArray[np.float64], NDArray[np.intp] | None]:
+    """The C loops on contiguous stacks; entries with a nan term are then redone as numpy does."""
+    n, k, p = x.shape[-2], x.shape[-1], y.shape[-1]
+    size = math.prod(batch)
+    # Each operand's own stack, contiguous, and the offset of every batch entry's matrix in it.
+    a_stack = np.ascontiguousarray(x).reshape(-1, n, k)
+    b_stack = np.ascontiguousarray(y).reshape(-1, k, p)
+    a_index = np.broadcast_to(np.arange(a_stack.shape[0]).reshape(x.shape[:-2]), batch).reshape(-1)
+    b_index = np.broadcast_to(np.arange(b_stack.shape[0]).reshape(y.shape[:-2]), batch).reshape(-1)
+    out: NDArray[np.float64] = np.empty(batch + (n, p))
+    arg: NDArray[np.intp] | None = np.empty(batch + (n, p), dtype=np.intp) if return_argmax else None
+    assert _MAXPLUS is not None
+    # The C code sees the results as stacks (size, n, p): views of the same memory.
+    _MAXPLUS.product(
+        a_stack,
+        b_stack,
+        a_index * (n * k),
+        b_index * (k * p),
+        out.reshape(size, n, p),
+        None if arg is None else arg.reshape(size, n, p),
+    )
+    _redo_nan_terms(x, y, out, arg)
+    return out, arg
+
+
+def _redo_nan_terms(
+    x: NDArray[np.float64], y: NDArray[np.float64], out: NDArray[np.float64], arg: NDArray[np.intp] | None
+) -> None:
+    """Overwrite, as numpy's max/argmax would give them, the entries that have a nan term.
+
+    The C loop skips nan terms (a comparison with nan is false). A term is
+    nan where a log is nan or where inf meets -inf; such entries are rare,
+    found with a few reductions, and recomputed from their terms.
+    """
+    nan_x, nan_y = np.isnan(x), np.isnan(y)
+    pos_x, pos_y = x == np.inf, y == np.inf
+    if not (nan_x.any() or nan_y.any() or pos_x.any() or pos_y.any()):
+        return
+    as_float = np.float64
+    bad = np.matmul(nan_x.astype(as_float), np.ones(y.shape, as_float)) + np.matmul(
+        np.ones(x.shape, as_float), nan_y.astype(as_float)
+    )
+    bad += np.matmul(pos_x.astype(as_float), (y == -np.inf).astype(as_float))
+    bad += np.matmul((x == -np.inf).astype(as_float), pos_y.astype(as_float))
+    bad = np.broadcast_to(bad > 0, out.shape)
+    if not bad.any():
+        return
+    x = np.broadcast_to(x, out.shape[:-2] + x.shape[-2:])
+    y = np.broadcast_to(y, out.shape[:-2] + y.shape[-2:])
+    index = np.nonzero(bad)
+    batch_index, i, j = index[:-2], index[-2], index[-1]
+    with np.errstate(invalid="ignore"):
+        terms = x[batch_index + (i,)] + np.swapaxes(y, -1, -2)[batch_index + (j,)]
+    out[index] = terms.max(axis=-1)
+    if arg is not None:
+        arg[index] = terms.argmax(axis=-1)

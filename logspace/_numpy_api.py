@@ -32,6 +32,7 @@ array([False,  True])
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import operator
@@ -1552,17 +1553,24 @@ def _einsum_terms(subscripts: str, operands: Sequence[LogArray]) -> tuple[list[s
 
 
 def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: Any) -> Any:
-    """einsum in the log semiring: products are sums of logs, sums are log-sum-exps."""
+    """einsum in the log semiring: products are sums of logs, sums are log-sum-exps.
+
+    The operands are contracted two at a time along numpy's own
+    ``np.einsum_path``, each step a (batched) log-matmul through ``@``: a
+    single log-domain contraction would materialise every index at once.
+    numpy's default ``optimize=False`` takes the greedy path here too;
+    ``optimize='optimal'``, ``'greedy'`` or an explicit path
+    (``['einsum_path', (0, 1), ...]``) is used as given.
+    """
     subscripts, *arrays = operands
     if not isinstance(subscripts, str):
         raise TypeError("numpy.einsum on LogArrays takes a subscripts string (not the sublist form)")
     _unsupported("numpy.einsum", **{k: (v, _MISSING) for k, v in kwargs.items() if not (k == "dtype" and v is None)})
     items = [_as_logarray(a) for a in arrays]
     terms, output = _einsum_terms(subscripts, items)
-    letters = sorted(set("".join(terms)))
-    total_log: Any = np.zeros((), dtype=_array._result_dtype(*(item._log for item in items)))
-    total_neg: Any = None
+    dtype = _array._result_dtype(*(item._log for item in items))
     sizes: dict[str, int] = {}
+    parts: list[tuple[str, Any, Any]] = []
     for term, item in zip(terms, items):
         log, neg = item._log, item._neg
         if log.ndim != len(term):
@@ -1576,35 +1584,110 @@ def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: An
             if known != n and n != 1 and known != 1:
                 raise ValueError(f"einsum: size of label {c!r} does not match ({known} vs {n})")
             sizes[c] = max(known, n)
-        order = sorted(range(len(unique)), key=lambda i: letters.index(unique[i]))
-        shape = [1] * len(letters)
-        for i in order:
-            shape[letters.index(unique[i])] = log.shape[i]
-        with np.errstate(invalid="ignore"):  # 0 * inf is nan, quietly, as numpy's einsum
-            total_log = total_log + log.transpose(order).reshape(shape)
-        if neg is not None:
-            neg = neg.transpose(order).reshape(shape)
-            total_neg = neg if total_neg is None else np.logical_xor(total_neg, neg)
-    full_shape = tuple(sizes[c] for c in letters)
-    total_log = np.broadcast_to(total_log, full_shape)
-    summed = tuple(i for i, c in enumerate(letters) if c not in output)
-    kept = [c for c in letters if c in output]
-    dtype = total_log.dtype
-    if total_neg is None:
-        log = _kernels.logsumexp(total_log, axis=summed) if summed else total_log
-        neg = None
-    else:
-        negative = np.broadcast_to(total_neg, full_shape)
-        if summed:
-            weights = np.where(negative, -1.0, 1.0)
-            log, sign = _kernels.logsumexp(total_log, axis=summed, b=weights, return_sign=True)
-            neg = np.asarray(sign) < 0
-        else:
-            log, neg = total_log, negative
-    log = np.asarray(log).transpose([kept.index(c) for c in output]).copy()
+        parts.append((unique, log, neg))
+    # The user's own operands, by the id of their logs: a step that multiplies
+    # one as it is reuses its @ cache of exponentials.
+    origins = {id(item._log): item for item in items if item._neg is None}
+    path = _einsum_contraction_path(parts, output, optimize)
+    for step in path:
+        chosen = [parts[i] for i in step]
+        parts = [part for i, part in enumerate(parts) if i not in step]
+        needed = set(output).union(*(term for term, _, _ in parts))
+        result = _einsum_sum_out(chosen[0], needed | set().union(*(t for t, _, _ in chosen[1:])))
+        for position in range(1, len(chosen)):
+            other = chosen[position]
+            keep = needed.union(*(t for t, _, _ in chosen[position + 1 :]))
+            result = _einsum_pair(result, _einsum_sum_out(other, keep | set(result[0])), keep, sizes, origins)
+        parts.append(result)
+    (term, log, neg), = parts
+    term, log, neg = _einsum_sum_out((term, log, neg), set(output))
+    order = [term.index(c) for c in output]
+    log = np.broadcast_to(log.transpose(order), tuple(sizes[c] for c in output)).copy()
     if neg is not None:
-        neg = np.asarray(neg).transpose([kept.index(c) for c in output]).copy()
+        neg = np.broadcast_to(neg.transpose(order), log.shape).copy()
     return _store(_array._reduced(log, neg, dtype), out, "numpy.einsum")
+
+
+def _einsum_contraction_path(parts: list[tuple[str, Any, Any]], output: str, optimize: Any) -> list[tuple[int, ...]]:
+    """numpy's contraction order for these operands (greedy unless told otherwise)."""
+    if len(parts) == 1:
+        return [(0,)]
+    if optimize is False or optimize is True:
+        optimize = "greedy"
+    spec = ",".join(term for term, _, _ in parts) + "->" + output
+    if isinstance(optimize, str):  # a pure function of the shapes: remembered
+        return _named_path(spec, tuple(log.shape for _, log, _ in parts), optimize)
+    path, _ = np.einsum_path(spec, *(log for _, log, _ in parts), optimize=optimize)  # only their shapes are read
+    return [tuple(step) for step in path[1:]]
+
+
+@functools.lru_cache(maxsize=256)
+def _named_path(spec: str, shapes: tuple[tuple[int, ...], ...], optimize: str) -> list[tuple[int, ...]]:
+    path, _ = np.einsum_path(spec, *(np.broadcast_to(np.zeros(()), shape) for shape in shapes), optimize=optimize)
+    return [tuple(step) for step in path[1:]]
+
+
+def _einsum_sum_out(part: tuple[str, Any, Any], keep: set[str]) -> tuple[str, Any, Any]:
+    """Sum (log-sum-exp) over the indices of one operand that nothing else needs."""
+    term, log, neg = part
+    axes = tuple(i for i, c in enumerate(term) if c not in keep)
+    if not axes:
+        return part
+    kept = "".join(c for c in term if c in keep)
+    if neg is None:
+        return kept, np.asarray(_kernels.logsumexp(log, axis=axes)), None
+    total, sign = _kernels.logsumexp(log, axis=axes, b=np.where(neg, -1.0, 1.0), return_sign=True)
+    return kept, np.asarray(total), np.asarray(sign) < 0
+
+
+def _einsum_pair(
+    left: tuple[str, Any, Any],
+    right: tuple[str, Any, Any],
+    keep: set[str],
+    sizes: dict[str, int],
+    origins: dict[int, LogArray],
+) -> tuple[str, Any, Any]:
+    """Contract two operands: a (batched) log-matmul over their shared indices that are not kept."""
+    ta, la, na = left
+    tb, lb, nb = right
+    batch = [c for c in ta if c in tb and c in keep]
+    summed = [c for c in ta if c in tb and c not in keep]
+    only_a = [c for c in ta if c not in tb]
+    only_b = [c for c in tb if c not in ta]
+    groups_a = [batch, only_a, summed] if batch else [only_a, summed]
+    groups_b = [batch, summed, only_b] if batch else [summed, only_b]
+
+    def prepared(term: str, log: Any, groups: list[list[str]], side: str) -> Any:
+        """The @ cache of a user's operand multiplied as it is (2-D, axes in order), else None."""
+        origin = origins.get(id(log))
+        if origin is None or len(groups) != 2 or [c for group in groups for c in group] != list(term):
+            return None
+        if log.shape != tuple(sizes[c] for c in term) or any(len(group) != 1 for group in groups):
+            return None
+        return origin._prepared_for_matmul(side)
+
+    def arranged(term: str, part: Any, groups: list[list[str]]) -> Any:
+        if part is None:
+            return None
+        order = [term.index(c) for group in groups for c in group]
+        # Size-1 axes broadcast to the label's size (as numpy's einsum), then group into 3 axes.
+        full = tuple(sizes[c] for group in groups for c in group)
+        part = part.transpose(order)
+        if part.shape != full:
+            part = np.broadcast_to(part, full)
+        return part.reshape(tuple(math.prod(sizes[c] for c in group) for group in groups))
+
+    x_log, x_neg = arranged(ta, la, groups_a), arranged(ta, na, groups_a)
+    y_log, y_neg = arranged(tb, lb, groups_b), arranged(tb, nb, groups_b)
+    if x_neg is None and y_neg is None:
+        prepared_a, prepared_b = prepared(ta, la, groups_a, "left"), prepared(tb, lb, groups_b, "right")
+        log, neg = _kernels.logmatmulexp(x_log, y_log, prepared_a=prepared_a, prepared_b=prepared_b), None
+    else:
+        product = _array.matmul(LogArray._from_parts(x_log, x_neg), LogArray._from_parts(y_log, y_neg))
+        log, neg = product._log, product._neg
+    term = "".join(batch + only_a + only_b)
+    shape = tuple(sizes[c] for c in term)
+    return term, np.asarray(log).reshape(shape), None if neg is None else np.asarray(neg).reshape(shape)
 
 
 # ---------------------------------------------------------------------------

@@ -205,6 +205,31 @@ def _measure(
     return rows
 
 
+def _softmax_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per row of ``x`` (last axis): L = logsumexp - max and 1 - p_max, with the row length."""
+    with np.errstate(all="ignore"):
+        m = np.max(x, axis=-1, keepdims=True)
+        e = np.exp(x - np.where(np.isfinite(m), m, 0.0))
+        total = e.sum(axis=-1, keepdims=True)
+        return np.log(total), 1.0 - e.max(axis=-1, keepdims=True) / total, x.shape[-1]
+
+
+def _log_softmax_allowed(case: _Case, exact: Any) -> Any:
+    """u(2|r| + 2L + (1 - p_max)(n + 2)), in ulps of the log metric."""
+    (x,) = case.args
+    big_l, tail, n = _softmax_stats(np.asarray(x, dtype=np.float64))
+    r = np.asarray(T.round_to(exact, np.float64), dtype=np.float64)
+    return _U * (2 * np.abs(r) + 2 * big_l + tail * (n + 2)) / np.asarray(T.ulp(exact, np.float64, "log"))
+
+
+def _softmax_allowed(case: _Case, exact: Any) -> Any:
+    """Relative u(6 + (1 - p_max)(n + 2)), in ulps of the relative metric."""
+    (x,) = case.args
+    _, tail, n = _softmax_stats(np.asarray(x, dtype=np.float64))
+    q = np.abs(np.asarray(T.round_to(exact, np.float64), dtype=np.float64))
+    return _U * (6 + tail * (n + 2)) * q / np.asarray(T.ulp(exact, np.float64, "relative"))
+
+
 def _matmul_allowed(case: _Case, exact: Any) -> Any:
     """(k + 2)u + 2u(|m_i| + |n_j|) + 1 ulp(y), in ulps of the log metric."""
     a, b = case.args
@@ -366,7 +391,7 @@ def accuracy_rows(seed: int = 0, n_cases: int = 200) -> tuple[list[Row], list[st
         allowed=_matmul_allowed,
     )
 
-    # log_softmax / softmax (no documented bound)
+    # log_softmax / softmax (exact TwoSum shift; bounds of their docstrings)
     soft_cases = [_Case((r[: max(1, n_cases // 4)],), {"axis": -1}) for r in _rows(rng, n_cases, 20)]
     ls_peers: list[tuple[str, Callable[..., Any]]] = [
         ("logspace", K.log_softmax),
@@ -382,8 +407,22 @@ def accuracy_rows(seed: int = 0, n_cases: int = 200) -> tuple[list[Row], list[st
     if special is not None:
         ls_peers.append(("scipy.special.log_softmax", _quiet(special.log_softmax)))
         sm_peers.append(("scipy.special.softmax", _quiet(special.softmax)))
-    rows += _measure("log_softmax", ls_peers, soft_cases, T.ref_log_softmax)
-    rows += _measure("softmax", sm_peers, soft_cases, T.ref_softmax)
+    rows += _measure(
+        "log_softmax",
+        ls_peers,
+        soft_cases,
+        T.ref_log_softmax,
+        bound="u(2abs(r) + 2L + (1 - p_max)(n + 2)), absolute",
+        allowed=_log_softmax_allowed,
+    )
+    rows += _measure(
+        "softmax",
+        sm_peers,
+        soft_cases,
+        T.ref_softmax,
+        bound="u(6 + (1 - p_max)(n + 2)), relative",
+        allowed=_softmax_allowed,
+    )
     return rows, notes
 
 

@@ -560,3 +560,28 @@ def test_big_likelihood_on_a_two_worker_cluster(capsys):
     assert result.peak_bytes < 2 * 2**30
     out = capsys.readouterr().out
     assert "observations/s" in out and "peak memory total" in out
+
+
+def test_argmax_and_argmin_ties_across_chunks_take_the_first_index_as_numpy():
+    # Tied extremes in different chunks: dask's own arg reductions took the
+    # tie that came first in chunk order, a later index than numpy (8 against 3 here).
+    x = np.array([[1.0, 0.0, -1.0, -np.inf, 0.0, 2.0], [-2.0, 0.0, -np.inf, -2.0, -np.inf, 2.0]])
+    sign = np.where(np.arange(12).reshape(2, 6) % 5 == 0, -1.0, 1.0)
+    with_nan = x.copy()
+    with_nan[1, 0] = with_nan[0, 4] = np.nan
+    for logs in (x, with_nan, np.zeros((3, 5))):
+        for chunks in ((1, 3), (2, 2), (1, 1)):
+            for signs in (None, sign[: logs.shape[0], : logs.shape[1]] if logs.shape == x.shape else None):
+                a, e = lazy(logs, chunks, signs), eager(logs, signs)
+                with nothing_computed():
+                    results = [
+                        (getattr(a, name)(axis=axis, keepdims=keepdims), getattr(e, name)(axis=axis, keepdims=keepdims))
+                        for name in ("argmax", "argmin")
+                        for axis in (None, 0, 1)
+                        for keepdims in (False, True)
+                    ]
+                computed = dask.compute(*[got for got, _ in results])
+                for got, (_, expected) in zip(computed, results):
+                    assert np.shape(got) == np.shape(expected)
+                    np.testing.assert_array_equal(got, expected)
+    assert int(_kernels.argmin(da.from_array(x, chunks=(1, 3))).compute()) == int(np.argmin(x)) == 3

@@ -36,7 +36,7 @@ ELEMENTWISE = [
 
 
 @pytest.mark.parametrize("kernel", ELEMENTWISE)
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_kernels_keep_float_dtype(kernel, dtype):
     x = np.linspace(-3, 3, 7).astype(dtype)
     assert np.asarray(kernel(x)).dtype == dtype
@@ -66,6 +66,34 @@ def test_non_real_input_is_a_type_error_saying_what_is_accepted(kernel, bad):
     arguments = (bad, bad) if kernel in (logspace.logaddexp, logspace.logsubexp, logspace.logmatmulexp) else (bad,)
     with pytest.raises(TypeError, match="expected real numbers"):
         kernel(*arguments)
+
+
+def test_result_dtypes_follow_numpy_promotion_with_weak_python_scalars():
+    f16, f32, f64 = np.float16, np.float32, np.float64
+    x32 = np.linspace(-2, 2, 5, dtype=f32)
+    cases = [
+        (logspace.logaddexp(2, f32(3)), np.logaddexp(2, f32(3))),
+        (logspace.logaddexp(f32(3), 2.5), np.logaddexp(f32(3), 2.5)),
+        (logspace.logaddexp(x32, 1.0), np.logaddexp(x32, 1.0)),
+        (logspace.logaddexp(x32, f64(1.0)), np.logaddexp(x32, f64(1.0))),
+        (logspace.logaddexp(f16(1.0), x32), np.logaddexp(f16(1.0), x32)),
+        (logspace.logaddexp(f16(1.0), 2), np.logaddexp(f16(1.0), 2)),
+        (logspace.logaddexp(np.int8(1), x32), np.logaddexp(np.int8(1), x32)),
+        (logspace.logsubexp(x32, -5), np.subtract(x32, -5)),
+        (logspace.logsumexp(x32, b=2), np.multiply(x32, 2)),
+        (logspace.logsumexp(x32, b=np.full(5, 2.0)), np.multiply(x32, np.full(5, 2.0))),
+        (logspace.logmatmulexp(x32[:2].reshape(1, 2), np.zeros((2, 1), f16)), np.matmul(x32[:2].reshape(1, 2), np.zeros((2, 1), f16))),
+    ]
+    for ours, numpys in cases:
+        assert np.asarray(ours).dtype == np.asarray(numpys).dtype, (ours, numpys)
+    assert np.asarray(logspace.logaddexp(2, 3)).dtype == f64
+    assert np.asarray(logspace.logaddexp(True, np.int8(3))).dtype == f64
+
+
+def test_float16_results_are_the_float64_results_rounded_once():
+    x = np.array([-3.0, 0.5, 2.0, 7.0], dtype=np.float16)
+    np.testing.assert_array_equal(logspace.logsumexp(x), np.float16(logspace.logsumexp(x.astype(np.float64))))
+    np.testing.assert_array_equal(logspace.softmax(x), logspace.softmax(x.astype(np.float64)).astype(np.float16))
 
 
 def test_python_floats_give_numpy_scalars():
@@ -269,6 +297,63 @@ def test_logmatmulexp_structural_zeros_are_exactly_minus_inf():
     np.testing.assert_array_equal(logspace.logmatmulexp(a, b), [[-inf, 0.0], [-inf, -inf]])
 
 
+def _reference_logmatmul(a, b):
+    """The exact rule, entry by entry: log-sum-exp of a_ik + b_kj (inf + -inf is nan)."""
+    with np.errstate(invalid="ignore"):
+        return special.logsumexp(a[..., :, :, None] + b[..., None, :, :], axis=-2)
+
+
+def test_logmatmulexp_nan_is_not_turned_into_zero_beside_a_recomputed_entry():
+    # The second entry underflows and is recomputed exactly; the first holds a
+    # nan term and must stay nan, not become a structural zero.
+    a = np.array([[0.0, -inf]])
+    b = np.array([[nan, -1000.0], [0.0, 0.0]])
+    out = logspace.logmatmulexp(a, b)
+    assert np.isnan(out[0, 0])
+    assert out[0, 1] == -1000.0
+
+
+def test_logmatmulexp_zero_times_inf_is_nan():
+    assert np.isnan(logspace.logmatmulexp(np.array([[inf, 0.0]]), np.array([[-inf], [-inf]]))[0, 0])
+    assert np.isnan(logspace.logmatmulexp(np.array([inf, 0.0]), np.array([-inf, -inf])))
+    # An underflowed factor times inf is inf, not nan.
+    assert logspace.logmatmulexp(np.array([[inf, 0.0]]), np.array([[-1000.0], [0.0]]))[0, 0] == inf
+    assert logspace.logmatmulexp(np.array([0.0, -2000.0]), np.array([[-1000.0], [inf]]))[0] == inf
+
+
+def test_logmatmulexp_special_values_follow_the_exact_rule():
+    rng = np.random.default_rng(40)
+    values = np.array([nan, inf, -inf, 0.0, -1000.0, 800.0, -3.0])
+    for _ in range(300):
+        shape_a, shape_b = (int(rng.integers(1, 4)), 3), (3, int(rng.integers(1, 4)))
+        a = rng.choice(values, size=shape_a, p=[0.05, 0.05, 0.3, 0.2, 0.15, 0.1, 0.15])
+        b = rng.choice(values, size=shape_b, p=[0.05, 0.05, 0.3, 0.2, 0.15, 0.1, 0.15])
+        # Shifts up to 800 each: the documented bound is below 1e-12 absolute.
+        np.testing.assert_allclose(logspace.logmatmulexp(a, b), _reference_logmatmul(a, b), rtol=1e-15, atol=1e-12)
+        np.testing.assert_allclose(
+            logspace.logmatmulexp(a[0], b), _reference_logmatmul(a[:1], b)[0], rtol=1e-15, atol=1e-12
+        )
+
+
+def test_nan_survives_every_log_array_product():
+    a = logspace.LogArray.from_log(np.array([[0.0, -inf]]))
+    b = logspace.LogArray.from_log(np.array([[nan, -1000.0], [0.0, 0.0]]))
+    ones = logspace.LogArray.from_log(np.zeros((2, 2)))
+    products = {
+        "@": a @ b,
+        "dot": np.dot(a, b),
+        "tensordot": np.tensordot(a, b, 1),
+        "inner": np.inner(a, b.T),
+        "multi_dot": np.linalg.multi_dot([a, b, ones]),
+        "vecmat": np.vecmat(a[0], b)[np.newaxis],
+        "matvec": np.matvec(b.T, a[0])[np.newaxis],
+        "signed": logspace.LogArray.from_log(a.log, sign=[[-1, 1]]) @ b,
+    }
+    for name, product in products.items():
+        assert np.isnan(product.log[0, 0]), name
+    assert np.isnan((logspace.LogArray.from_log([[inf, 0.0]]) @ logspace.LogArray.from_log([[-inf], [-inf]])).log).all()
+
+
 def test_logmatmulexp_is_thread_safe():
     rng = np.random.default_rng(4)
     pairs = [(rng.normal(scale=400, size=(30, 30)), rng.normal(scale=400, size=(30, 30))) for _ in range(8)]
@@ -354,3 +439,54 @@ def test_logsumexp_over_leading_axis_of_wide_array_streams_accurately():
     assert errors.max() <= 2
     three_d = rng.normal(size=(4, 20, 300))
     np.testing.assert_allclose(logspace.logsumexp(three_d, axis=1), special.logsumexp(three_d, axis=1), rtol=1e-15)
+
+
+# ---------------------------------------------------------------------------
+# The cached exponentials of a LogArray operand of @
+# ---------------------------------------------------------------------------
+
+
+def test_matmul_cache_is_never_stale_after_a_write_racing_the_product(monkeypatch):
+    # Another thread writes to the matrix while its exponentials are being
+    # computed; that product may use either values, but every later product
+    # must use the new ones (the snapshot used to be taken after the write).
+    from logspace import _kernels
+
+    rng = np.random.default_rng(41)
+    matrix = logspace.LogArray.from_log(rng.normal(size=(4, 4)))
+    vector = logspace.LogArray.from_log(rng.normal(size=4))
+    original = _kernels.prepare_logmatmul
+
+    def racing_prepare(x, side):
+        prepared = original(x, side)
+        writer = threading.Thread(target=lambda: matrix.log.__setitem__((0, 0), 5.0))
+        writer.start()
+        writer.join()
+        return prepared
+
+    monkeypatch.setattr(_kernels, "prepare_logmatmul", racing_prepare)
+    vector @ matrix
+    monkeypatch.setattr(_kernels, "prepare_logmatmul", original)
+    assert matrix.log[0, 0] == 5.0
+    np.testing.assert_array_equal((vector @ matrix).log, logspace.logmatmulexp(vector.log, matrix.log))
+    np.testing.assert_array_equal((matrix @ vector).log, logspace.logmatmulexp(matrix.log, vector.log))
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_matmul_cache_sees_every_kind_of_write(layout):
+    rng = np.random.default_rng(42)
+    base = rng.normal(size=(5, 5))
+    logs = base if layout == "contiguous" else base.T
+    matrix = logspace.LogArray.from_log(logs)
+    vector = logspace.LogArray.from_log(rng.normal(size=5))
+    writes = [
+        lambda: logs.__setitem__((1, 2), 3.0),  # the ndarray given to from_log
+        lambda: matrix.log.__setitem__((2, 1), -3.0),  # through .log
+        lambda: matrix[3].log.__setitem__(0, 0.5),  # through a view
+        lambda: matrix.__setitem__((4, 4), logspace.LogFloat(7.0)),  # __setitem__
+        lambda: matrix.log.__setitem__((0, 0), -0.0 if matrix.log[0, 0] == 0.0 else 0.0),  # the sign bit of zero
+    ]
+    for write in writes:
+        vector @ matrix  # fills the cache
+        write()
+        np.testing.assert_array_equal((vector @ matrix).log, logspace.logmatmulexp(vector.log, matrix.log))

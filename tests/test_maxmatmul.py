@@ -1,0 +1,152 @@
+"""logspace.maxmatmul: the max-plus product, compiled and numpy paths.
+
+The numpy path (blocked broadcast sums) is checked against the plain
+broadcast formula; the compiled path (logspace/_c_maxplus.c) must give the
+same results bit for bit, argmax included.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import logspace
+from logspace import _kernels, _native
+
+inf, nan = np.inf, np.nan
+
+
+def reference(a, b):
+    """max and argmax over k of a[..., i, k] + b[..., k, j], by broadcasting (numpy's max/argmax rules)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    va, vb = a.ndim == 1, b.ndim == 1
+    a2 = a[np.newaxis, :] if va else a
+    b2 = b[:, np.newaxis] if vb else b
+    with np.errstate(invalid="ignore"):
+        terms = a2[..., :, :, np.newaxis] + b2[..., np.newaxis, :, :]
+    out, arg = terms.max(axis=-2), terms.argmax(axis=-2)
+    if va:
+        out, arg = out[..., 0, :], arg[..., 0, :]
+    if vb:
+        out, arg = out[..., 0], arg[..., 0]
+    return out, arg
+
+
+@pytest.fixture(params=["compiled", "numpy"])
+def path(request, monkeypatch):
+    """Run a test on both paths (the compiled one only where it is built)."""
+    if request.param == "numpy":
+        monkeypatch.setattr(_kernels, "_MAXPLUS", None)
+    elif _kernels._MAXPLUS is None:
+        pytest.skip("the C extension is not built here (python setup.py build_ext --inplace)")
+    return request.param
+
+
+SHAPES = [((3, 4), (4, 5)), ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)), ((2, 1, 3, 4), (5, 4, 2)), ((1, 4), (4, 1))]
+
+
+@pytest.mark.parametrize(("shape_a", "shape_b"), SHAPES)
+def test_maxmatmul_matches_the_broadcast_reference(path, shape_a, shape_b):
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=shape_a) * 100, rng.normal(size=shape_b) * 100
+    out, arg = logspace.maxmatmul(a, b, return_argmax=True)
+    want, want_arg = reference(a, b)
+    assert np.shape(out) == np.shape(want) == np.matmul(a, b).shape
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(arg, want_arg)
+    np.testing.assert_array_equal(logspace.maxmatmul(a, b), want)
+
+
+def test_maxmatmul_ties_take_the_lowest_k(path):
+    a = np.array([[0.0, 0.0, 0.0, 1.0], [-inf, -inf, -inf, -inf], [2.0, 1.0, 2.0, 1.0]])
+    b = np.array([[1.0, -inf], [1.0, -inf], [1.0, -inf], [0.0, -inf]])
+    out, arg = logspace.maxmatmul(a, b, return_argmax=True)
+    np.testing.assert_array_equal(out, [[1.0, -inf], [-inf, -inf], [3.0, -inf]])
+    np.testing.assert_array_equal(arg, [[0, 0], [0, 0], [0, 0]])
+    # Integer-valued logs: ties everywhere.
+    rng = np.random.default_rng(1)
+    x, y = rng.integers(-2, 3, (6, 9)).astype(float), rng.integers(-2, 3, (9, 7)).astype(float)
+    got, got_arg = logspace.maxmatmul(x, y, return_argmax=True)
+    want, want_arg = reference(x, y)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got_arg, want_arg)
+
+
+def test_maxmatmul_nan_propagates_with_numpys_argmax(path):
+    a = np.array([[0.0, nan, 1.0], [inf, 0.0, 0.0], [5.0, 1.0, 0.0], [-inf, 3.0, 0.0]])
+    b = np.array([[0.0, 1.0], [0.0, -inf], [2.0, 0.0]])
+    b_special = np.array([[0.0, 1.0], [nan, -inf], [-inf, inf]])
+    for left, right in ((a, b), (a, b_special), (a[2:], b_special)):
+        out, arg = logspace.maxmatmul(left, right, return_argmax=True)
+        want, want_arg = reference(left, right)
+        np.testing.assert_array_equal(out, want)
+        np.testing.assert_array_equal(arg, want_arg)
+    assert np.isnan(logspace.maxmatmul(np.array([[inf, 0.0]]), np.array([[-inf], [-inf]]))[0, 0])
+
+
+def test_maxmatmul_random_special_values_match_the_reference(path):
+    rng = np.random.default_rng(2)
+    values = np.array([nan, inf, -inf, 0.0, 1.0, -1.0, 700.0])
+    for _ in range(50):
+        a = rng.choice(values, size=(3, 4), p=[0.05, 0.05, 0.3, 0.2, 0.15, 0.15, 0.1])
+        b = rng.choice(values, size=(2, 4, 3), p=[0.05, 0.05, 0.3, 0.2, 0.15, 0.15, 0.1])
+        out, arg = logspace.maxmatmul(a, b, return_argmax=True)
+        want, want_arg = reference(a, b)
+        np.testing.assert_array_equal(out, want)
+        np.testing.assert_array_equal(arg, want_arg)
+
+
+def test_compiled_maxmatmul_equals_the_numpy_fallback(monkeypatch):
+    if _kernels._MAXPLUS is None:
+        pytest.skip("the C extension is not built here (python setup.py build_ext --inplace)")
+    rng = np.random.default_rng(3)
+    cases = [
+        (rng.normal(size=(70, 150)), rng.normal(size=(150, 40))),  # several row and k blocks
+        (rng.integers(-3, 3, (4, 33, 20)).astype(float), rng.integers(-3, 3, (1, 20, 17)).astype(float)),
+        (rng.normal(size=(2, 1, 5, 6)), rng.normal(size=(3, 6, 4))),
+        (np.where(rng.random((8, 8)) < 0.3, -inf, rng.normal(size=(8, 8))), rng.normal(size=(8,))),
+    ]
+    compiled = [logspace.maxmatmul(a, b, return_argmax=True) for a, b in cases]
+    monkeypatch.setattr(_kernels, "_MAXPLUS", None)
+    for (a, b), (out, arg) in zip(cases, compiled):
+        fallback, fallback_arg = logspace.maxmatmul(a, b, return_argmax=True)
+        np.testing.assert_array_equal(out, fallback)
+        np.testing.assert_array_equal(arg, fallback_arg)
+        assert arg.dtype == fallback_arg.dtype == np.intp
+
+
+def test_pure_python_switch_turns_the_compiled_product_off(monkeypatch):
+    monkeypatch.setenv(_native.PURE_PYTHON_VARIABLE, "1")
+    assert _native.load("_c_maxplus") is None
+
+
+def test_maxmatmul_dtypes_follow_numpy(path):
+    a32 = np.zeros((2, 3), np.float32)
+    assert logspace.maxmatmul(a32, a32.T).dtype == np.float32
+    assert logspace.maxmatmul(a32, np.zeros((3, 2))).dtype == np.float64
+    assert logspace.maxmatmul(np.zeros((2, 3), int), np.zeros((3, 2), int)).dtype == np.float64
+    assert isinstance(logspace.maxmatmul([1.0, 2.0], [3.0, 4.0]), np.float64)
+    out, arg = logspace.maxmatmul([1.0, 2.0], [3.0, 4.0], return_argmax=True)
+    assert out == 6.0 and arg == 1
+
+
+def test_maxmatmul_bad_input_is_named(path):
+    with pytest.raises(ValueError, match="mismatch"):
+        logspace.maxmatmul(np.zeros((2, 3)), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="at least one dimension"):
+        logspace.maxmatmul(1.0, np.zeros(3))
+    with pytest.raises(TypeError, match="maxmatmul: expected real numbers"):
+        logspace.maxmatmul(np.zeros((2, 2), complex), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="empty"):
+        logspace.maxmatmul(np.zeros((2, 0)), np.zeros((0, 3)), return_argmax=True)
+    np.testing.assert_array_equal(logspace.maxmatmul(np.zeros((2, 0)), np.zeros((0, 3))), np.full((2, 3), -inf))
+
+
+def test_maxmatmul_is_the_viterbi_step():
+    # One step of Viterbi: delta_j = max_i delta_i + log A_ij, and the best predecessor.
+    rng = np.random.default_rng(4)
+    A = np.log(rng.dirichlet(np.ones(4), size=4))
+    delta = np.log(rng.dirichlet(np.ones(4)))
+    best, back = logspace.maxmatmul(delta, A, return_argmax=True)
+    np.testing.assert_array_equal(best, (delta[:, None] + A).max(axis=0))
+    np.testing.assert_array_equal(back, (delta[:, None] + A).argmax(axis=0))
