@@ -10,6 +10,7 @@ The package is layered; this module only re-exports:
 5. command line (``__main__``).
 """
 
+from logspace import chain
 from logspace._array import LogArray
 from logspace._kernels import (
     log1mexp,
@@ -29,6 +30,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "chain",
     "LogArray",
     "LogFloat",
     "fsum",
