@@ -303,7 +303,7 @@ def posteriors(K: int, T: int, *args: Any) -> float:
         g[linear] = np.where(sums > 0, prod * (1.0 / sums), 0.0)
     logs = ~linear
     if logs.any():
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # the log of a row of logs is not used
             la = np.where(aflag[logs, None] == 1, a[logs], np.log(a[logs]))
             lb = np.where(bflag[logs, None] == 1, b[logs], np.log(b[logs]))
         both = la + lb

@@ -146,7 +146,7 @@ def _weights(x: Any, name: str, core: int, keep_logs: bool = False) -> _Weights:
     shift = log.max(axis=axes, keepdims=True) if log.size else np.zeros(log.shape[: log.ndim - core] + (1,) * core)
     shift[shift == -np.inf] = 0.0
     lin = np.exp(log - shift)
-    return _Weights(lin, log, np.ascontiguousarray(shift.reshape(log.shape[: log.ndim - core])))
+    return _Weights(lin, log, shift.reshape(log.shape[: log.ndim - core]).copy())
 
 
 @dataclass
@@ -253,11 +253,14 @@ def _scalar_or_batch(logs: NDArray[Any], batched: bool) -> Any:
 
 def _rows_to_logs(buf: NDArray[Any], flag: NDArray[Any], off: NDArray[Any] | None) -> NDArray[Any]:
     """Output rows: linear (flag 0) or logs (flag 1), plus an offset per row."""
-    with np.errstate(divide="ignore"):
-        logs = np.log(buf)
     rows = flag.astype(bool)
     if rows.any():
-        logs[rows] = buf[rows]
+        logs = buf.copy()
+        with np.errstate(divide="ignore"):
+            np.log(buf, out=logs, where=~rows[:, None])
+    else:
+        with np.errstate(divide="ignore"):
+            logs = np.log(buf)
     if off is not None:
         logs += off[:, None]
     return logs
@@ -316,11 +319,12 @@ def likelihood(init: Any, trans: Any, emis: Any, lengths: Any = None) -> Any:
     return _scalar_or_batch(out, c.batched)
 
 
-def _forward_rows(c: _Chain, n: int, engine: Any) -> tuple[int, NDArray[Any], float]:
+def _forward_rows(c: _Chain, n: int, engine: Any, offsets: bool = True) -> tuple[int, NDArray[Any], float]:
+    """Logs of alpha for sequence n (without offsets: each row up to a constant factor)."""
     L, args = c.sequence(n)
     buf, flag, off, last = np.empty((L, c.K)), np.zeros(L, np.uint8), np.empty(L), np.empty(c.K)
     ll = engine.forward(*args, buf, flag, off, last)
-    return L, _rows_to_logs(buf, flag, off), ll
+    return L, _rows_to_logs(buf, flag, off if offsets else None), ll
 
 
 def forward(init: Any, trans: Any, emis: Any, lengths: Any = None) -> LogArray:
@@ -349,11 +353,11 @@ def forward(init: Any, trans: Any, emis: Any, lengths: Any = None) -> LogArray:
     return LogArray.from_log(out if c.batched else out[0])
 
 
-def _backward_rows(c: _Chain, n: int, engine: Any) -> tuple[int, NDArray[Any]]:
+def _backward_rows(c: _Chain, n: int, engine: Any, offsets: bool = True) -> tuple[int, NDArray[Any]]:
     L, args = c.sequence(n, need_transposed=True)
     buf, flag, off = np.empty((L, c.K)), np.zeros(L, np.uint8), np.empty(L)
     engine.backward(*args, buf, flag, off)
-    return L, _rows_to_logs(buf, flag, off)
+    return L, _rows_to_logs(buf, flag, off if offsets else None)
 
 
 def backward(trans: Any, emis: Any, lengths: Any = None) -> LogArray:
@@ -446,25 +450,28 @@ def transition_posteriors(init: Any, trans: Any, emis: Any, lengths: Any = None)
     out = np.full((c.N, steps, K, K) if c.time_varying else (c.N, K, K), -np.inf)
     totals = np.empty(c.N)
     for n in range(c.N):
-        L, alpha, totals[n] = _forward_rows(c, n, engine)
-        _, beta = _backward_rows(c, n, engine)
+        # Each step's xi sums to 1 over (i, j): normalising per step needs no
+        # offsets, whose logs are large where the weights are far below float range.
+        L, alpha, totals[n] = _forward_rows(c, n, engine, offsets=False)
+        _, beta = _backward_rows(c, n, engine, offsets=False)
         if L < 2 or totals[n] == -np.inf:
             continue
         m = 0 if c.trans.lin.shape[0] == 1 else n
-        log_trans = c.trans.logs()[m] if c.trans.log is not None else None
         emis_logs = c.emis.logs()[n, 1:L]
         later = emis_logs + beta[1:L]  # (L-1, K): emission and backward weight of step t+1
-        # xi[t, i, j] = alpha[t, i] + trans[t, i, j] + later[t, j] - log L, a block of steps at a time
+        later -= later.max(axis=1, keepdims=True)
         block = max(1, (1 << 20) // (K * K))
         acc = np.full((K, K), -np.inf)
         for s in range(0, L - 1, block):
             e = min(s + block, L - 1)
-            if log_trans is not None:
-                lt = log_trans[s:e] if c.time_varying else log_trans[0][None]
+            steps = slice(s, e) if c.time_varying else slice(0, 1)
+            if c.trans.log is not None:  # shifted logs: the shift cancels too
+                lt = c.trans.log[m, steps] - c.trans.shift[m, steps][..., None, None]  # type: ignore[index]
             else:
                 with np.errstate(divide="ignore"):
-                    lt = np.log(c.trans.lin[m, s:e] if c.time_varying else c.trans.lin[m, 0][None])
-            xi = alpha[s:e, :, None] + lt + later[s:e, None, :] - totals[n]
+                    lt = np.log(c.trans.lin[m, steps])
+            xi = alpha[s:e, :, None] + lt + later[s:e, None, :]
+            xi -= _kernels.logsumexp(xi, axis=(1, 2), keepdims=True)
             if c.time_varying:
                 out[n, s:e] = xi
             else:
