@@ -15,6 +15,11 @@
  * smallest and largest nonzero factors); otherwise the step is exact log-domain
  * arithmetic, and the state stays in logs until its range fits floats again.
  */
+#if defined(__GNUC__) && !defined(__clang__)
+/* Lets GCC turn the compare-and-select loops into vector code; IEEE results
+ * are unchanged (no code here reads floating-point exception flags). */
+#pragma GCC optimize("no-trapping-math")
+#endif
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
@@ -23,6 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <float.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* A linear step is taken only if every nonzero entry of the result lies in
  * [2^-960, 2^960] and within 2^-960 of the largest one (all normal floats). */
@@ -38,6 +46,7 @@ typedef struct {
     const double *shift; /* one per row, or NULL: 0 */
     npy_intp rows;       /* 1 for a shared (broadcast) source */
     npy_intp width;
+    double base;         /* a log offset of every row, counted per step (emis only) */
 } Source;
 
 typedef struct {
@@ -51,8 +60,10 @@ typedef struct {
     int dead;    /* every weight is zero from here on */
     double *v;
     double vmin, vmax;
-    long long halvings; /* offset = halvings * ln 2 + sum (+ compensation) */
+    long long halvings; /* offset = halvings * ln 2 + sum (+ compensation) + nbase * base */
     double sum, comp;
+    long long nbase;
+    double base;
 } State;
 
 static const double LN2 = 0.693147180559945309417232121458176568;
@@ -92,7 +103,9 @@ static inline void add_offset(State *st, double x) {
     else st->comp += (x - t) + st->sum;
     st->sum = t;
 }
-static inline double offset(const State *st) { return (double)st->halvings * LN2 + (st->sum + st->comp); }
+static inline double offset(const State *st) {
+    return (double)st->halvings * LN2 + (st->sum + st->comp) + (double)st->nbase * st->base;
+}
 
 /* Scale v (linear) to a maximum in [0.5, 1); a zero vector kills the chain. */
 static void normalise(State *st) {
@@ -154,29 +167,20 @@ static inline double lse(const double *x, int n) {
 typedef struct {
     const double *lin;
     const double *log; /* absolute logs, or NULL */
-    double shift;
+    double shift;      /* value = lin * exp(shift); rel logs are log - shift */
+    double extra;      /* shift - base: what this row adds to the offset beyond the source's base */
     Stats st;
 } Row;
 
-static Row get_row(const Source *s, npy_intp r, double *scratch) {
-    Row w;
-    npy_intp i = (s->rows == 1 ? 0 : r) * s->width;
-    w.log = s->log ? s->log + i : NULL;
-    if (s->lin) {
-        w.lin = s->lin + i;
-        w.shift = row_shift(s, r);
-        w.st = stats_of(s, r);
-        return w;
-    }
-    const double *lg = w.log;
-    npy_intp n = s->width;
+/* Row r of emissions given as logs, made linear with its own maximum. */
+static void row_from_logs(Row *w, const double *lg, npy_intp n, double base, double *scratch) {
     double m = -INFINITY;
     for (npy_intp k = 0; k < n; k++)
         if (lg[k] > m) m = lg[k];
     Stats st = {INFINITY, 0.0, 1};
     if (m == -INFINITY) {
         for (npy_intp k = 0; k < n; k++) scratch[k] = 0.0;
-        m = 0.0;
+        m = base;
     } else {
         for (npy_intp k = 0; k < n; k++) {
             double e = exp(lg[k] - m);
@@ -187,9 +191,28 @@ static Row get_row(const Source *s, npy_intp r, double *scratch) {
         st.max = 1.0;
     }
     if (st.min == INFINITY) st.min = 1.0;
-    w.lin = scratch;
-    w.shift = m;
-    w.st = st;
+    w->lin = scratch;
+    w->shift = m;
+    w->extra = m - base;
+    w->st = st;
+}
+
+/* The linear values, log offset and stats of row r of a source. A source
+ * given only as logs (lin NULL), or a row of it that underflowed when the
+ * Python layer made it linear with the common base, is made linear here with
+ * the row's own maximum. */
+static Row get_row(const Source *s, npy_intp r, double *scratch) {
+    Row w;
+    npy_intp i = (s->rows == 1 ? 0 : r) * s->width;
+    w.log = s->log ? s->log + i : NULL;
+    if (s->lin) {
+        w.lin = s->lin + i;
+        w.extra = row_shift(s, r);
+        w.shift = s->base + w.extra;
+        w.st = stats_of(s, r);
+        if (w.st.exact || !w.log) return w;
+    }
+    row_from_logs(&w, w.log, s->width, s->base, scratch);
     return w;
 }
 
@@ -216,7 +239,8 @@ static void step(State *st, const Source *M, npy_intp mr, Stats ms, const Source
     if (st->dead) return;
     Row ew = get_row(E, er, work + 3 * K);
     Stats es = ew.st;
-    double shift = row_shift(M, mr) + ew.shift;
+    double shift = row_shift(M, mr) + ew.extra;
+    st->nbase++;
     if (shift != 0.0) add_offset(st, shift);
     int linear = !st->in_logs && ms.exact && es.exact;
     double lo = 0.0, hi = 0.0;
@@ -242,14 +266,9 @@ static void step(State *st, const Source *M, npy_intp mr, Stats ms, const Source
         } else {
             for (int j = 0; j < K; j++) st->v[j] = u[j] * e[j];
         }
+        /* bounds, not a pass over v; a zero vector stays zero (weight zero) */
         st->vmin = lo;
         st->vmax = hi;
-        int any = 0;
-        for (int j = 0; j < K; j++) any |= st->v[j] > 0;
-        if (!any) {
-            st->dead = 1;
-            return;
-        }
         maybe_normalise(st);
         return;
     }
@@ -266,6 +285,53 @@ static void step(State *st, const Source *M, npy_intp mr, Stats ms, const Source
     settle_logs(st);
 }
 
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* The common step, written so that a constant K unrolls it: emissions given
+ * linear (lin, maybe with logs, no per-row shift), the state linear, and the
+ * step provably in range. Returns 0, having changed nothing, where the
+ * general step() must run instead. */
+ALWAYS_INLINE int fast_step(int K, State *st, const Source *M, npy_intp mr, Stats ms, const Source *E, npy_intp er,
+                            int pre, double *work) {
+    if (st->in_logs || st->dead || !ms.exact) return 0;
+    npy_intp off = (E->rows == 1 ? 0 : er) * E->width;
+    const double *restrict e = E->lin + off;
+    const double *lg = E->log ? E->log + off : NULL;
+    double emin = INFINITY, emax = 0.0;
+    int exact = 1;
+    for (int k = 0; k < K; k++) {
+        double x = e[k];
+        if (x > 0) {
+            emin = x < emin ? x : emin;
+            emax = x > emax ? x : emax;
+            exact &= x >= DBL_MIN;
+        } else if (lg) {
+            exact &= !(lg[k] > -INFINITY);
+        }
+    }
+    if (!exact) return 0;
+    if (emin == INFINITY) emin = 1.0;
+    double lo = st->vmin * ms.min * emin, hi = (double)K * st->vmax * ms.max * emax;
+    if (!(lo >= SAFE_LO && hi <= SAFE_HI && lo >= hi * SAFE_LO)) return 0;
+    double mshift = row_shift(M, mr);
+    if (mshift != 0.0) add_offset(st, mshift);
+    st->nbase++;
+    const double *restrict m = row_lin(M, mr);
+    double *restrict u = work;
+    double *restrict v = st->v;
+    for (int j = 0; j < K; j++) u[j] = 0.0;
+    for (int i = 0; i < K; i++) {
+        double wi = pre ? v[i] * e[i] : v[i];
+        const double *restrict mi = m + (npy_intp)i * K;
+        for (int j = 0; j < K; j++) u[j] += wi * mi[j];
+    }
+    for (int j = 0; j < K; j++) v[j] = pre ? u[j] : u[j] * e[j];
+    st->vmin = lo;
+    st->vmax = hi;
+    maybe_normalise(st);
+    return 1;
+}
+
 /* Start from v = init * e_0 (forward) or ones (init NULL). */
 static void start(State *st, const Source *init, const Source *E, npy_intp er, double *scratch) {
     int K = st->K;
@@ -273,6 +339,7 @@ static void start(State *st, const Source *init, const Source *E, npy_intp er, d
     st->dead = 0;
     st->halvings = 0;
     st->sum = st->comp = 0.0;
+    st->nbase = 0;
     if (!init) {
         for (int k = 0; k < K; k++) st->v[k] = 1.0;
         st->vmin = st->vmax = 1.0;
@@ -280,7 +347,8 @@ static void start(State *st, const Source *init, const Source *E, npy_intp er, d
     }
     Row ew = get_row(E, er, scratch);
     Stats is = stats_of(init, 0), es = ew.st;
-    add_offset(st, row_shift(init, 0) + ew.shift);
+    add_offset(st, row_shift(init, 0) + ew.extra);
+    st->nbase++;
     const double *a = row_lin(init, 0), *e = ew.lin;
     double lo = is.min * es.min, hi = is.max * es.max;
     if (is.exact && es.exact && lo >= SAFE_LO && hi <= SAFE_HI && lo >= hi * SAFE_LO) {
@@ -398,12 +466,12 @@ typedef struct {
 } Problem;
 
 /* (K, T, init_lin, init_log, init_shift, trans_lin, trans_log, trans_shift,
- *  transT_lin, transT_log, emis_lin, emis_log, emis_shift) */
+ *  transT_lin, transT_log, emis_lin, emis_log, emis_shift, emis_base) */
 static int parse_problem(PyObject *args, Problem *p, PyObject **rest, int nrest) {
-    PyObject *o[13 + 6];
+    PyObject *o[14 + 6];
     int n = (int)PyTuple_GET_SIZE(args);
-    if (n != 13 + nrest) {
-        PyErr_Format(PyExc_TypeError, "expected %d arguments", 13 + nrest);
+    if (n != 14 + nrest || nrest > 6) {
+        PyErr_Format(PyExc_TypeError, "expected %d arguments", 14 + nrest);
         return 0;
     }
     for (int i = 0; i < n; i++) o[i] = PyTuple_GET_ITEM(args, i);
@@ -429,7 +497,10 @@ static int parse_problem(PyObject *args, Problem *p, PyObject **rest, int nrest)
         PyErr_SetString(PyExc_ValueError, "emis or trans rows do not match T");
         return 0;
     }
-    for (int i = 0; i < nrest; i++) rest[i] = o[13 + i];
+    p->init.base = p->trans.base = p->transT.base = 0.0;
+    p->emis.base = PyFloat_AsDouble(o[13]);
+    if (PyErr_Occurred()) return 0;
+    for (int i = 0; i < nrest; i++) rest[i] = o[14 + i];
     return 1;
 }
 
@@ -449,14 +520,28 @@ static int run_init(Run *r, int K) {
     return 1;
 }
 
-static void forward_sweep(const Problem *p, State *st, double *work, double *buf, unsigned char *flag, double *off) {
+ALWAYS_INLINE void forward_loop(int K, const Problem *p, State *st, double *work, double *buf, unsigned char *flag,
+                               double *off) {
     Stats ms = stats_of(&p->trans, 0);
-    start(st, &p->init, &p->emis, 0, work + 3 * p->K);
-    emit(st, 0, buf, flag, off);
+    int fast = p->emis.lin && !p->emis.shift;
     for (npy_intp t = 1; t < p->T; t++) {
         if (p->trans.rows > 1) ms = stats_of(&p->trans, t - 1);
-        step(st, &p->trans, t - 1, ms, &p->emis, t, 0, work);
+        if (!(fast && fast_step(K, st, &p->trans, t - 1, ms, &p->emis, t, 0, work)))
+            step(st, &p->trans, t - 1, ms, &p->emis, t, 0, work);
         emit(st, t, buf, flag, off);
+    }
+}
+
+static void forward_sweep(const Problem *p, State *st, double *work, double *buf, unsigned char *flag, double *off) {
+    st->base = p->emis.base;
+    start(st, &p->init, &p->emis, 0, work + 3 * p->K);
+    emit(st, 0, buf, flag, off);
+    /* constant K for the small models, where the loop overhead is the cost */
+    switch (p->K) {
+    case 2: forward_loop(2, p, st, work, buf, flag, off); break;
+    case 3: forward_loop(3, p, st, work, buf, flag, off); break;
+    case 4: forward_loop(4, p, st, work, buf, flag, off); break;
+    default: forward_loop(p->K, p, st, work, buf, flag, off); break;
     }
 }
 
@@ -500,19 +585,18 @@ static void backward_sweep(const Problem *p, State *st, double *work, double *bu
     Stats ms = stats_of(&p->transT, 0);
     npy_intp T = p->T;
     int K = p->K;
+    st->base = p->emis.base;
     start(st, NULL, NULL, 0, NULL);
     for (npy_intp t = T - 1;; t--) {
         if (t < T - 1) {
             if (p->transT.rows > 1) ms = stats_of(&p->transT, t);
-            step(st, &p->transT, t, ms, &p->emis, t + 1, 1, work);
+            if (!(p->emis.lin && !p->emis.shift && fast_step(K, st, &p->transT, t, ms, &p->emis, t + 1, 1, work)))
+                step(st, &p->transT, t, ms, &p->emis, t + 1, 1, work);
         }
         if (abuf) {
-            int adead = (aflag[t] == 0 && aoff[t] == 0.0);
-            if (adead) {
-                adead = 1;
-                for (int k = 0; k < K; k++)
-                    if (abuf[t * K + k] != 0.0) adead = 0;
-            }
+            int adead = aflag[t] == 0;
+            for (int k = 0; adead && k < K; k++)
+                if (abuf[t * K + k] != 0.0) adead = 0;
             combine(st, abuf + t * K, aflag[t], adead, buf + t * K, flag + t, work + 4 * K);
         } else {
             emit(st, t, buf, flag, off);
@@ -612,6 +696,74 @@ static PyObject *py_posteriors(PyObject *self, PyObject *args) {
  * Max-plus in logs; delta is shifted by its maximum every step (the shift
  * summed apart) so that the additions stay small and exact ties stay ties.
  * Ties go to the lowest index: the comparison is strict, i ascending. */
+/* The Viterbi recursion; a constant K unrolls it. delta is shifted by its
+ * maximum every step (the shifts summed apart, compensated) so that the
+ * additions stay small. Returns log weight (-inf: weight zero). */
+ALWAYS_INLINE double viterbi_loop(long K, npy_intp T, const double *li, const double *lt, int shared,
+                                  const double *le, npy_intp *path, npy_intp *back, double *delta) {
+    double *restrict bst = delta + K, *restrict from = delta + 2 * K;
+    double total = 0.0, comp = 0.0;
+    for (long j = 0; j < K; j++) delta[j] = li[j] + le[j];
+    for (npy_intp t = 0;; t++) {
+        double mx = -INFINITY;
+        for (long j = 0; j < K; j++) mx = delta[j] > mx ? delta[j] : mx;
+        if (mx == -INFINITY || isnan(mx)) {
+            /* the weight is zero: every path is a best one; report the lowest indices */
+            for (npy_intp s = 0; s < T; s++) path[s] = 0;
+            return mx;
+        }
+        for (long j = 0; j < K; j++) delta[j] -= mx;
+        double s = total + mx;
+        comp += fabs(total) >= fabs(mx) ? (total - s) + mx : (mx - s) + total;
+        total = s;
+        if (t == T - 1) break;
+        const double *a = lt + (shared ? 0 : t * K * K);
+        npy_intp *arg = back + (t + 1) * K;
+        for (long j = 0; j < K; j++) {
+            bst[j] = -INFINITY;
+            from[j] = 0.0;
+        }
+        /* i outer, j inner: a compare-and-select over contiguous rows (two
+         * lanes at a time with SSE2); the state index is carried as a double
+         * so both selects have one width. Strict ">" keeps the lowest i. */
+        for (long i = 0; i < K; i++) {
+            double di = delta[i], fi = (double)i;
+            const double *restrict ai = a + i * K;
+            long j = 0;
+#ifdef __SSE2__
+            __m128d vdi = _mm_set1_pd(di), vfi = _mm_set1_pd(fi);
+            for (; j + 2 <= K; j += 2) {
+                __m128d sc = _mm_add_pd(vdi, _mm_loadu_pd(ai + j));
+                __m128d b = _mm_loadu_pd(bst + j), f = _mm_loadu_pd(from + j);
+                __m128d gt = _mm_cmpgt_pd(sc, b);
+                _mm_storeu_pd(bst + j, _mm_or_pd(_mm_and_pd(gt, sc), _mm_andnot_pd(gt, b)));
+                _mm_storeu_pd(from + j, _mm_or_pd(_mm_and_pd(gt, vfi), _mm_andnot_pd(gt, f)));
+            }
+#endif
+            for (; j < K; j++) {
+                double sc = di + ai[j];
+                if (sc > bst[j]) {
+                    bst[j] = sc;
+                    from[j] = fi;
+                }
+            }
+        }
+        const double *e = le + (t + 1) * K;
+        for (long j = 0; j < K; j++) {
+            arg[j] = (npy_intp)from[j];
+            delta[j] = bst[j] + e[j];
+        }
+    }
+    long k = 0;
+    for (long j = 1; j < K; j++)
+        if (delta[j] > delta[k]) k = j;
+    path[T - 1] = k;
+    for (npy_intp t = T - 1; t > 0; t--) path[t - 1] = back[t * K + path[t]];
+    return delta[k] + (total + comp);
+}
+
+/* viterbi(K, T, init_log, trans_log, emis_log, path, back) -> log weight.
+ * Max-plus in logs; ties go to the lowest index, at every step and the end. */
 static PyObject *py_viterbi(PyObject *self, PyObject *args) {
     long K;
     Py_ssize_t T;
@@ -633,56 +785,16 @@ static PyObject *py_viterbi(PyObject *self, PyObject *args) {
     if (!writable(opath, &vpath, NPY_INTP, T, "path") || !writable(oback, &vback, NPY_INTP, T * K, "back"))
         return NULL;
     npy_intp *path = (npy_intp *)vpath, *back = (npy_intp *)vback;
-    double *delta = (double *)malloc(sizeof(double) * 2 * (size_t)K);
+    double *delta = (double *)malloc(sizeof(double) * 3 * (size_t)K);
     if (!delta) return PyErr_NoMemory();
-    double *best = delta + K, total = 0.0, comp = 0.0, result;
     int shared = nt == K * K;
+    double result;
     Py_BEGIN_ALLOW_THREADS;
-    for (long j = 0; j < K; j++) delta[j] = li[j] + le[j];
-    for (npy_intp t = 0;; t++) {
-        double mx = -INFINITY;
-        for (long j = 0; j < K; j++)
-            if (delta[j] > mx) mx = delta[j];
-        if (mx == -INFINITY || isnan(mx)) {
-            total = mx;
-            break;
-        }
-        for (long j = 0; j < K; j++) delta[j] -= mx;
-        double s = total + mx;
-        comp += fabs(total) >= fabs(mx) ? (total - s) + mx : (mx - s) + total;
-        total = s;
-        if (t == T - 1) break;
-        const double *a = lt + (shared ? 0 : t * K * K);
-        npy_intp *restrict arg = back + (t + 1) * K;
-        double *restrict bst = best;
-        for (long j = 0; j < K; j++) {
-            bst[j] = -INFINITY;
-            arg[j] = 0;
-        }
-        for (long i = 0; i < K; i++) {
-            double di = delta[i];
-            const double *restrict ai = a + i * K;
-            for (long j = 0; j < K; j++) {
-                double sc = di + ai[j];
-                int better = sc > bst[j];
-                bst[j] = better ? sc : bst[j];
-                arg[j] = better ? i : arg[j];
-            }
-        }
-        const double *e = le + (t + 1) * K;
-        for (long j = 0; j < K; j++) delta[j] = best[j] + e[j];
-    }
-    if (total == -INFINITY || isnan(total)) {
-        /* the weight is zero: every path is a best one; report the lowest indices */
-        result = total;
-        for (npy_intp t = 0; t < T; t++) path[t] = 0;
-    } else {
-        long k = 0;
-        for (long j = 1; j < K; j++)
-            if (delta[j] > delta[k]) k = j;
-        result = delta[k] + (total + comp);
-        path[T - 1] = k;
-        for (npy_intp t = T - 1; t > 0; t--) path[t - 1] = back[t * K + path[t]];
+    switch (K) {
+    case 2: result = viterbi_loop(2, T, li, lt, shared, le, path, back, delta); break;
+    case 3: result = viterbi_loop(3, T, li, lt, shared, le, path, back, delta); break;
+    case 4: result = viterbi_loop(4, T, li, lt, shared, le, path, back, delta); break;
+    default: result = viterbi_loop(K, T, li, lt, shared, le, path, back, delta); break;
     }
     Py_END_ALLOW_THREADS;
     free(delta);

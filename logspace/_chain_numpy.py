@@ -223,10 +223,10 @@ def _offsets(sweep: _Sweep, first: float, halvings: Any, extra: Any, dead: bool)
 
 
 def _problem(K: int, T: int, args: tuple[Any, ...]) -> tuple[_Source, _Source, _Source]:
-    il, ig, ish, tl, tg, tsh, _, _, el, eg, esh = args
+    il, ig, ish, tl, tg, tsh, _, _, el, eg, esh, _ = args  # the base is implied by the logs
     init = _Source(il, ig, None if ish is None else ish.reshape(1), (K,))
     trans = _Source(tl, tg, None if tsh is None else tsh.reshape(-1), (K, K))
-    if el is None:  # emissions as logs only: shift each row by its maximum
+    if eg is not None:  # emissions as logs: shift each row by its maximum
         esh = eg.max(axis=1)
         esh[esh == -np.inf] = 0.0
         el = np.exp(eg - esh[:, None])
@@ -244,12 +244,12 @@ def _total(v: NDArray[Any], in_logs: bool, dead: bool, off: float) -> float:
 
 def forward(K: int, T: int, *args: Any) -> float:
     """Same as the C ``forward``: fills (buf, flag, off, last), returns the log-likelihood."""
-    buf, flag, off, last = args[11:]
+    buf, flag, off, last = args[12:]
     if buf is None:  # the likelihood only: the rows are still made, then dropped
         buf, flag, off = np.empty((T, K)), np.zeros(T, np.uint8), np.empty(T)
     if last is None:
         last = np.empty(K)
-    init, trans, emis = _problem(K, T, args[:11])
+    init, trans, emis = _problem(K, T, args[:12])
     buf = buf.reshape(T, K)
     flag[:] = 0
     v, in_logs, dead, first = _start_forward(init, emis)
@@ -273,8 +273,8 @@ def forward(K: int, T: int, *args: Any) -> float:
 
 def backward(K: int, T: int, *args: Any) -> None:
     """Same as the C ``backward``: fills (buf, flag, off) with the scaled betas."""
-    buf, flag, off = args[11:]
-    _, trans, emis = _problem(K, T, args[:11])
+    buf, flag, off = args[12:]
+    _, trans, emis = _problem(K, T, args[:12])
     buf = buf.reshape(T, K)
     flag[:] = 0
     sweep = _Sweep(K, T, trans, emis, backward=True)
@@ -287,10 +287,10 @@ def backward(K: int, T: int, *args: Any) -> None:
 
 def posteriors(K: int, T: int, *args: Any) -> float:
     """Same as the C ``posteriors``: forward into (abuf, aflag, aoff), posteriors into (gbuf, gflag)."""
-    abuf, aflag, aoff, gbuf, gflag = args[11:]
-    ll = forward(K, T, *args[:11], abuf, aflag, aoff, np.empty(K))
+    abuf, aflag, aoff, gbuf, gflag = args[12:]
+    ll = forward(K, T, *args[:12], abuf, aflag, aoff, np.empty(K))
     bbuf, bflag, boff = np.empty((T, K)), np.zeros(T, np.uint8), np.empty(T)
-    backward(K, T, *args[:11], bbuf, bflag, boff)
+    backward(K, T, *args[:12], bbuf, bflag, boff)
     a, b = abuf.reshape(T, K), bbuf
     g = gbuf.reshape(T, K)
     amin = np.where(a > 0, a, np.inf).min(axis=1)

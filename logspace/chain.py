@@ -40,6 +40,8 @@ posteriors are within ``4 (K + 2) T u`` absolute. Viterbi is max-plus in logs
 
 from __future__ import annotations
 
+import math
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +82,7 @@ class _Weights:
     log: NDArray[Any] | None  # absolute logs (LogArray input) or None (linear input)
     shift: NDArray[Any] | None  # log offset per row/matrix: value = lin * exp(shift)
     lazy: Any = None  # a dask array of logs, for emis only
+    base: float = 0.0  # a log offset common to every entry (emis only): value = lin * exp(base)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -100,7 +103,25 @@ class _Weights:
         def grow(a: Any) -> Any:
             return None if a is None else a.reshape(pad + a.shape)
 
-        return _Weights(grow(self.lin), grow(self.log), grow(self.shift))
+        return _Weights(grow(self.lin), grow(self.log), grow(self.shift), base=self.base)
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(shape: tuple[int, ...], name: str = "emis", dtype: Any = np.float64) -> NDArray[Any]:
+    """A float64 buffer for the linear emissions, kept per thread between calls.
+
+    The emissions are the one input-sized temporary; allocating it afresh
+    makes the kernel map and zero new pages at every call, which cost as much
+    as the recursion itself at T = 10**4. No result refers to it.
+    """
+    size = math.prod(shape)
+    buf = getattr(_SCRATCH, name, None)
+    if buf is None or buf.size < size:
+        buf = np.empty(size, dtype=dtype)
+        setattr(_SCRATCH, name, buf)
+    return buf[:size].reshape(shape)
 
 
 def _weights(x: Any, name: str, core: int, keep_logs: bool = False) -> _Weights:
@@ -140,8 +161,12 @@ def _weights(x: Any, name: str, core: int, keep_logs: bool = False) -> _Weights:
             raise ValueError(f"{name}: weights must not be nan")
         if largest == np.inf:
             raise ValueError(f"{name}: weights must be finite")
-    if keep_logs:
-        return _Weights(None, log, None)
+    if keep_logs:  # one common shift: a single vectorised exp; rows that underflow are redone per row in C
+        base = float(largest) if log.size and largest > -np.inf else 0.0
+        lin = _scratch(log.shape)
+        np.subtract(log, base, out=lin)
+        np.exp(lin, out=lin)
+        return _Weights(lin, log, None, base=base)
     axes = tuple(range(log.ndim - core, log.ndim))
     shift = log.max(axis=axes, keepdims=True) if log.size else np.zeros(log.shape[: log.ndim - core] + (1,) * core)
     shift[shift == -np.inf] = 0.0
@@ -194,7 +219,7 @@ class _Chain:
         el = None if em.lin is None else em.lin[n, :L]
         eg = None if em.log is None else em.log[n, :L]
         esh = None if em.shift is None else em.shift[n, :L]
-        return L, (K, L, il, ig, ish, tl, tg, tsh, tTl, tTg, el, eg, esh)
+        return L, (K, L, il, ig, ish, tl, tg, tsh, tTl, tTg, el, eg, esh, em.base)
 
 
 def _check_lengths(lengths: Any, N: int, T: int, batched: bool) -> NDArray[np.intp]:
@@ -252,18 +277,29 @@ def _scalar_or_batch(logs: NDArray[Any], batched: bool) -> Any:
 
 
 def _rows_to_logs(buf: NDArray[Any], flag: NDArray[Any], off: NDArray[Any] | None) -> NDArray[Any]:
-    """Output rows: linear (flag 0) or logs (flag 1), plus an offset per row."""
+    """Output rows, in place: linear (flag 0) or already logs (flag 1), plus an offset per row."""
     rows = flag.astype(bool)
-    if rows.any():
-        logs = buf.copy()
-        with np.errstate(divide="ignore"):
-            np.log(buf, out=logs, where=~rows[:, None])
-    else:
-        with np.errstate(divide="ignore"):
-            logs = np.log(buf)
+    with np.errstate(divide="ignore"):
+        if rows.any():
+            np.log(buf, out=buf, where=~rows[:, None])
+        else:
+            np.log(buf, out=buf)
     if off is not None:
-        logs += off[:, None]
-    return logs
+        buf += off[:, None]
+    return buf
+
+
+def _stacked(c: _Chain, rows: Any) -> tuple[NDArray[Any], NDArray[Any]]:
+    """(N, T, K) logs from ``rows(n) -> (length, logs, total)``, weight 0 past each end; and the totals."""
+    totals = np.empty(c.N)
+    if c.N == 1 and c.lengths[0] == c.T:
+        _, logs, totals[0] = rows(0)
+        return logs[None], totals
+    out = np.full((c.N, c.T, c.K), -np.inf)
+    for n in range(c.N):
+        L, logs, totals[n] = rows(n)
+        out[n, :L] = logs
+    return out, totals
 
 
 def _nan_where_zero(logs: NDArray[Any], total: NDArray[Any]) -> None:
@@ -346,10 +382,7 @@ def forward(init: Any, trans: Any, emis: Any, lengths: Any = None) -> LogArray:
     """
     c = _chain(init, trans, emis, lengths)
     engine = _engine()
-    out = np.full((c.N, c.T, c.K), -np.inf)
-    for n in range(c.N):
-        L, logs, _ = _forward_rows(c, n, engine)
-        out[n, :L] = logs
+    out, _ = _stacked(c, lambda n: _forward_rows(c, n, engine))
     return LogArray.from_log(out if c.batched else out[0])
 
 
@@ -379,10 +412,7 @@ def backward(trans: Any, emis: Any, lengths: Any = None) -> LogArray:
     """
     c = _chain(None, trans, emis, lengths)
     engine = _engine()
-    out = np.full((c.N, c.T, c.K), -np.inf)
-    for n in range(c.N):
-        L, logs = _backward_rows(c, n, engine)
-        out[n, :L] = logs
+    out, _ = _stacked(c, lambda n: (*_backward_rows(c, n, engine), 0.0))
     return LogArray.from_log(out if c.batched else out[0])
 
 
@@ -415,11 +445,7 @@ def posteriors(init: Any, trans: Any, emis: Any, lengths: Any = None) -> LogArra
     """
     c = _chain(init, trans, emis, lengths)
     engine = _engine()
-    out = np.full((c.N, c.T, c.K), -np.inf)
-    totals = np.empty(c.N)
-    for n in range(c.N):
-        L, logs, totals[n] = _posterior_rows(c, n, engine)
-        out[n, :L] = logs
+    out, totals = _stacked(c, lambda n: _posterior_rows(c, n, engine))
     _nan_where_zero(out, totals)
     return LogArray.from_log(out if c.batched else out[0])
 
@@ -518,7 +544,7 @@ def viterbi(init: Any, trans: Any, emis: Any, lengths: Any = None) -> tuple[NDAr
         lt = trans_logs[m, : max(L - 1, 1)] if c.time_varying else trans_logs[m]
         le = np.ascontiguousarray(emis_logs[n, :L])
         path = np.empty(L, dtype=np.intp)
-        back = np.zeros((L, K), dtype=np.intp)
+        back = _scratch((L, K), "back", np.intp)  # every entry read is written first
         weights[n] = engine.viterbi(K, L, il, np.ascontiguousarray(lt), le, path, back)
         paths[n, :L] = path
     return (paths if c.batched else paths[0]), _scalar_or_batch(weights, c.batched)
@@ -594,7 +620,7 @@ def _chunk_transfer(trans: _Weights, block: NDArray[Any], init: _Weights | None)
     """
     engine = _engine()
     L, K = block.shape
-    e = _weights(LogArray.from_log(np.ascontiguousarray(block, dtype=np.float64)), "emis", 1)
+    e = _weights(LogArray.from_log(np.ascontiguousarray(block, dtype=np.float64)), "emis", 1, keep_logs=True)
     t = (
         trans.lin[0, 0],
         None if trans.log is None else trans.log[0, 0],
@@ -607,7 +633,7 @@ def _chunk_transfer(trans: _Weights, block: NDArray[Any], init: _Weights | None)
     for i, start in enumerate(starts):
         shift = None if start.shift is None else start.shift.reshape(1)
         engine.forward(
-            K, L, start.lin, start.log, shift, *t, None, None, e.lin, e.log, e.shift, None, None, None, out[i]
+            K, L, start.lin, start.log, shift, *t, None, None, e.lin, e.log, e.shift, e.base, None, None, None, out[i]
         )
     return out[0] if init is not None else out
 
