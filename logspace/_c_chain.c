@@ -696,6 +696,46 @@ static PyObject *py_posteriors(PyObject *self, PyObject *args) {
  * Max-plus in logs; delta is shifted by its maximum every step (the shift
  * summed apart) so that the additions stay small and exact ties stay ties.
  * Ties go to the lowest index: the comparison is strict, i ascending. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_AVX2_KERNEL 1
+static int use_avx2 = 0; /* set at import from the running CPU */
+
+/* The max-plus columns of viterbi_loop with four lanes (AVX2), for j in
+ * blocks of 16 from j0 held in four registers while i runs down the rows;
+ * returns where it stopped (the SSE2 and scalar code do the rest). Same
+ * comparisons, same results. */
+__attribute__((target("avx2"))) static long viterbi_columns_avx2(long K, long j0, const double *a, const double *delta,
+                                                                  double *bst, double *from) {
+    for (; j0 + 16 <= K; j0 += 16) {
+        __m256d b0 = _mm256_set1_pd(-INFINITY), b1 = b0, b2 = b0, b3 = b0;
+        __m256d f0 = _mm256_setzero_pd(), f1 = f0, f2 = f0, f3 = f0;
+        for (long i = 0; i < K; i++) {
+            __m256d d = _mm256_set1_pd(delta[i]), fi = _mm256_set1_pd((double)i);
+            const double *ai = a + i * K + j0;
+#define LANE4(B, F, Q)                                                  \
+    {                                                                   \
+        __m256d sc = _mm256_add_pd(d, _mm256_loadu_pd(ai + 4 * (Q)));   \
+        __m256d gt = _mm256_cmp_pd(sc, B, _CMP_GT_OQ);                  \
+        B = _mm256_blendv_pd(B, sc, gt);                                \
+        F = _mm256_blendv_pd(F, fi, gt);                                \
+    }
+            LANE4(b0, f0, 0) LANE4(b1, f1, 1) LANE4(b2, f2, 2) LANE4(b3, f3, 3)
+#undef LANE4
+        }
+        _mm256_storeu_pd(bst + j0, b0);
+        _mm256_storeu_pd(bst + j0 + 4, b1);
+        _mm256_storeu_pd(bst + j0 + 8, b2);
+        _mm256_storeu_pd(bst + j0 + 12, b3);
+        _mm256_storeu_pd(from + j0, f0);
+        _mm256_storeu_pd(from + j0 + 4, f1);
+        _mm256_storeu_pd(from + j0 + 8, f2);
+        _mm256_storeu_pd(from + j0 + 12, f3);
+    }
+    return j0;
+}
+#endif
+
 /* The Viterbi recursion; a constant K unrolls it. delta is shifted by its
  * maximum every step (the shifts summed apart, compensated) so that the
  * additions stay small. Returns log weight (-inf: weight zero). */
@@ -719,28 +759,60 @@ ALWAYS_INLINE double viterbi_loop(long K, npy_intp T, const double *li, const do
         if (t == T - 1) break;
         const double *a = lt + (shared ? 0 : t * K * K);
         npy_intp *arg = back + (t + 1) * K;
-        for (long j = 0; j < K; j++) {
+        /* best[j] = max over i of delta[i] + a[i, j], with the first such i:
+         * j in blocks of 8 held in registers while i runs down the rows
+         * (SSE2, two lanes a register); the state index is carried as a
+         * double so both selects have one width. Strict ">" keeps the lowest i. */
+        long j0 = 0;
+#ifdef HAVE_AVX2_KERNEL
+        if (use_avx2) j0 = viterbi_columns_avx2(K, 0, a, delta, bst, from);
+#endif
+#ifdef __SSE2__
+        for (; j0 + 8 <= K; j0 += 8) {
+            __m128d b0 = _mm_set1_pd(-INFINITY), b1 = b0, b2 = b0, b3 = b0;
+            __m128d f0 = _mm_setzero_pd(), f1 = f0, f2 = f0, f3 = f0;
+            for (long i = 0; i < K; i++) {
+                __m128d d = _mm_set1_pd(delta[i]), fi = _mm_set1_pd((double)i);
+                const double *ai = a + i * K + j0;
+#define LANE(B, F, Q)                                                   \
+    {                                                                   \
+        __m128d sc = _mm_add_pd(d, _mm_loadu_pd(ai + 2 * (Q)));         \
+        __m128d gt = _mm_cmpgt_pd(sc, B);                               \
+        B = _mm_or_pd(_mm_and_pd(gt, sc), _mm_andnot_pd(gt, B));        \
+        F = _mm_or_pd(_mm_and_pd(gt, fi), _mm_andnot_pd(gt, F));        \
+    }
+                LANE(b0, f0, 0) LANE(b1, f1, 1) LANE(b2, f2, 2) LANE(b3, f3, 3)
+#undef LANE
+            }
+            _mm_storeu_pd(bst + j0, b0);
+            _mm_storeu_pd(bst + j0 + 2, b1);
+            _mm_storeu_pd(bst + j0 + 4, b2);
+            _mm_storeu_pd(bst + j0 + 6, b3);
+            _mm_storeu_pd(from + j0, f0);
+            _mm_storeu_pd(from + j0 + 2, f1);
+            _mm_storeu_pd(from + j0 + 4, f2);
+            _mm_storeu_pd(from + j0 + 6, f3);
+        }
+        for (; j0 + 2 <= K; j0 += 2) {
+            __m128d b = _mm_set1_pd(-INFINITY), f = _mm_setzero_pd();
+            for (long i = 0; i < K; i++) {
+                __m128d sc = _mm_add_pd(_mm_set1_pd(delta[i]), _mm_loadu_pd(a + i * K + j0));
+                __m128d gt = _mm_cmpgt_pd(sc, b);
+                b = _mm_or_pd(_mm_and_pd(gt, sc), _mm_andnot_pd(gt, b));
+                f = _mm_or_pd(_mm_and_pd(gt, _mm_set1_pd((double)i)), _mm_andnot_pd(gt, f));
+            }
+            _mm_storeu_pd(bst + j0, b);
+            _mm_storeu_pd(from + j0, f);
+        }
+#endif
+        for (long j = j0; j < K; j++) {
             bst[j] = -INFINITY;
             from[j] = 0.0;
         }
-        /* i outer, j inner: a compare-and-select over contiguous rows (two
-         * lanes at a time with SSE2); the state index is carried as a double
-         * so both selects have one width. Strict ">" keeps the lowest i. */
-        for (long i = 0; i < K; i++) {
+        for (long i = 0; i < K && j0 < K; i++) {
             double di = delta[i], fi = (double)i;
-            const double *restrict ai = a + i * K;
-            long j = 0;
-#ifdef __SSE2__
-            __m128d vdi = _mm_set1_pd(di), vfi = _mm_set1_pd(fi);
-            for (; j + 2 <= K; j += 2) {
-                __m128d sc = _mm_add_pd(vdi, _mm_loadu_pd(ai + j));
-                __m128d b = _mm_loadu_pd(bst + j), f = _mm_loadu_pd(from + j);
-                __m128d gt = _mm_cmpgt_pd(sc, b);
-                _mm_storeu_pd(bst + j, _mm_or_pd(_mm_and_pd(gt, sc), _mm_andnot_pd(gt, b)));
-                _mm_storeu_pd(from + j, _mm_or_pd(_mm_and_pd(gt, vfi), _mm_andnot_pd(gt, f)));
-            }
-#endif
-            for (; j < K; j++) {
+            const double *ai = a + i * K;
+            for (long j = j0; j < K; j++) {
                 double sc = di + ai[j];
                 if (sc > bst[j]) {
                     bst[j] = sc;
@@ -814,5 +886,9 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_c_chain", "Compiled
 
 PyMODINIT_FUNC PyInit__c_chain(void) {
     import_array();
+#ifdef HAVE_AVX2_KERNEL
+    __builtin_cpu_init();
+    use_avx2 = __builtin_cpu_supports("avx2");
+#endif
     return PyModule_Create(&module);
 }

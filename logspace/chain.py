@@ -124,7 +124,7 @@ def _scratch(shape: tuple[int, ...], name: str = "emis", dtype: Any = np.float64
     return buf[:size].reshape(shape)
 
 
-def _weights(x: Any, name: str, core: int, keep_logs: bool = False) -> _Weights:
+def _weights(x: Any, name: str, core: int, keep_logs: bool = False, linear: bool = True) -> _Weights:
     """Validate one argument; ``core`` is the number of trailing axes one row spans.
 
     A LogArray's logs are shifted by the maximum of each row and
@@ -161,6 +161,8 @@ def _weights(x: Any, name: str, core: int, keep_logs: bool = False) -> _Weights:
             raise ValueError(f"{name}: weights must not be nan")
         if largest == np.inf:
             raise ValueError(f"{name}: weights must be finite")
+    if keep_logs and not linear:  # Viterbi works on the logs alone
+        return _Weights(None, log, None)
     if keep_logs:  # one common shift: a single vectorised exp; rows that underflow are redone per row in C
         base = float(largest) if log.size and largest > -np.inf else 0.0
         lin = _scratch(log.shape)
@@ -235,8 +237,8 @@ def _check_lengths(lengths: Any, N: int, T: int, batched: bool) -> NDArray[np.in
     return arr.astype(np.intp)
 
 
-def _chain(init: Any, trans: Any, emis: Any, lengths: Any = None, lazy_ok: bool = False) -> _Chain:
-    e = _weights(emis, "emis", 1, keep_logs=True)
+def _chain(init: Any, trans: Any, emis: Any, lengths: Any = None, lazy_ok: bool = False, linear: bool = True) -> _Chain:
+    e = _weights(emis, "emis", 1, keep_logs=True, linear=linear)
     if e.lazy is not None and not lazy_ok:
         raise TypeError("emis: a dask-backed emis is supported by chain.likelihood only")
     if len(e.shape) not in (2, 3):
@@ -419,7 +421,7 @@ def backward(trans: Any, emis: Any, lengths: Any = None) -> LogArray:
 def _posterior_rows(c: _Chain, n: int, engine: Any) -> tuple[int, NDArray[Any], float]:
     L, args = c.sequence(n, need_transposed=True)
     K = c.K
-    abuf, aflag, aoff = np.empty((L, K)), np.zeros(L, np.uint8), np.empty(L)
+    abuf, aflag, aoff = _scratch((L, K), "alpha"), _scratch((L,), "flag", np.uint8), _scratch((L,), "off")
     gbuf, gflag = np.empty((L, K)), np.zeros(L, np.uint8)
     ll = engine.posteriors(*args, abuf, aflag, aoff, gbuf, gflag)
     return L, _rows_to_logs(gbuf, gflag, None), ll
@@ -529,7 +531,7 @@ def viterbi(init: Any, trans: Any, emis: Any, lengths: Any = None) -> tuple[NDAr
     >>> path, weight
     (array([0, 0]), LogFloat('0.25'))
     """
-    c = _chain(init, trans, emis, lengths)
+    c = _chain(init, trans, emis, lengths, linear=False)
     engine = _engine()
     K = c.K
     paths = np.full((c.N, c.T), -1, dtype=np.intp)

@@ -374,6 +374,8 @@ def _on(engine: Any, fn: Any, *args: Any, monkeypatch: pytest.MonkeyPatch) -> An
 
 EQUALITY_CASES = {
     "linear": lambda rng: (rng.random(4), rng.random((4, 4)), rng.random((200, 4))),
+    # K = 37 runs the blocked max-plus columns (16 and 8 at a time) and their scalar tail
+    "thirty-seven states": lambda rng: (rng.random(37), rng.random((37, 37)), rng.random((60, 37))),
     "logs far below range": lambda rng: (
         LogArray(rng.random(3)),
         LogArray(rng.random((3, 3))),
