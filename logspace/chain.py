@@ -78,7 +78,7 @@ def _engine() -> Any:
 class _Weights:
     """One argument: linear values (scaled), and the logs they came from, if any."""
 
-    lin: NDArray[Any] | None  # float64, C-contiguous; None for emissions kept as logs
+    lin: Any  # float64 ndarray, C-contiguous; None for emissions kept only as logs (Viterbi)
     log: NDArray[Any] | None  # absolute logs (LogArray input) or None (linear input)
     shift: NDArray[Any] | None  # log offset per row/matrix: value = lin * exp(shift)
     lazy: Any = None  # a dask array of logs, for emis only
@@ -94,7 +94,7 @@ class _Weights:
         if self.log is not None:
             return self.log
         with np.errstate(divide="ignore"):
-            return np.log(self.lin)  # type: ignore[arg-type]
+            return np.log(self.lin)
 
     def leading(self, n: int = 1) -> _Weights:
         """The same weights with n leading length-1 axes (shared across sequences or steps)."""
@@ -474,8 +474,8 @@ def transition_posteriors(init: Any, trans: Any, emis: Any, lengths: Any = None)
     c = _chain(init, trans, emis, lengths)
     engine = _engine()
     K, T = c.K, c.T
-    steps = max(T - 1, 1)
-    out = np.full((c.N, steps, K, K) if c.time_varying else (c.N, K, K), -np.inf)
+    n_steps = max(T - 1, 1)
+    out = np.full((c.N, n_steps, K, K) if c.time_varying else (c.N, K, K), -np.inf)
     totals = np.empty(c.N)
     for n in range(c.N):
         # Each step's xi sums to 1 over (i, j): normalising per step needs no

@@ -141,9 +141,7 @@ def hmmlearn_model(pi: np.ndarray, A: np.ndarray, B: np.ndarray, implementation:
 
 def path_log_weight(pi: np.ndarray, A: np.ndarray, B: np.ndarray, obs: np.ndarray, path: np.ndarray) -> float:
     return float(
-        math.fsum(
-            [math.log(pi[path[0]]), *np.log(A[path[:-1], path[1:]]).tolist(), *np.log(B[path, obs]).tolist()]
-        )
+        math.fsum([math.log(pi[path[0]]), *np.log(A[path[:-1], path[1:]]).tolist(), *np.log(B[path, obs]).tolist()])
     )
 
 
