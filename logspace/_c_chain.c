@@ -546,7 +546,7 @@ static void forward_sweep(const Problem *p, State *st, double *work, double *buf
 }
 
 /* Combine alpha row t (buffers) with the backward state into posterior row t. */
-static void combine(const State *b, const double *arow, int aflag, int adead, double *grow, unsigned char *gflag,
+ALWAYS_INLINE void combine(const State *b, const double *arow, int aflag, int adead, double *grow, unsigned char *gflag,
                     double *work) {
     int K = b->K;
     *gflag = 0;
@@ -580,17 +580,15 @@ static void combine(const State *b, const double *arow, int aflag, int adead, do
     *gflag = 1;
 }
 
-static void backward_sweep(const Problem *p, State *st, double *work, double *buf, unsigned char *flag, double *off,
-                           const double *abuf, const unsigned char *aflag, const double *aoff) {
+ALWAYS_INLINE void backward_loop(int K, const Problem *p, State *st, double *work, double *buf, unsigned char *flag,
+                                double *off, const double *abuf, const unsigned char *aflag) {
     Stats ms = stats_of(&p->transT, 0);
     npy_intp T = p->T;
-    int K = p->K;
-    st->base = p->emis.base;
-    start(st, NULL, NULL, 0, NULL);
+    int fast = p->emis.lin && !p->emis.shift;
     for (npy_intp t = T - 1;; t--) {
         if (t < T - 1) {
             if (p->transT.rows > 1) ms = stats_of(&p->transT, t);
-            if (!(p->emis.lin && !p->emis.shift && fast_step(K, st, &p->transT, t, ms, &p->emis, t + 1, 1, work)))
+            if (!(fast && fast_step(K, st, &p->transT, t, ms, &p->emis, t + 1, 1, work)))
                 step(st, &p->transT, t, ms, &p->emis, t + 1, 1, work);
         }
         if (abuf) {
@@ -602,6 +600,19 @@ static void backward_sweep(const Problem *p, State *st, double *work, double *bu
             emit(st, t, buf, flag, off);
         }
         if (t == 0) break;
+    }
+}
+
+static void backward_sweep(const Problem *p, State *st, double *work, double *buf, unsigned char *flag, double *off,
+                           const double *abuf, const unsigned char *aflag, const double *aoff) {
+    (void)aoff;
+    st->base = p->emis.base;
+    start(st, NULL, NULL, 0, NULL);
+    switch (p->K) {
+    case 2: backward_loop(2, p, st, work, buf, flag, off, abuf, aflag); break;
+    case 3: backward_loop(3, p, st, work, buf, flag, off, abuf, aflag); break;
+    case 4: backward_loop(4, p, st, work, buf, flag, off, abuf, aflag); break;
+    default: backward_loop(p->K, p, st, work, buf, flag, off, abuf, aflag); break;
     }
 }
 
@@ -705,14 +716,14 @@ static int use_avx2 = 0; /* set at import from the running CPU */
  * blocks of 16 from j0 held in four registers while i runs down the rows;
  * returns where it stopped (the SSE2 and scalar code do the rest). Same
  * comparisons, same results. */
-__attribute__((target("avx2"))) static long viterbi_columns_avx2(long K, long j0, const double *a, const double *delta,
-                                                                  double *bst, double *from) {
-    for (; j0 + 16 <= K; j0 += 16) {
+__attribute__((target("avx2"))) static long viterbi_columns_avx2(long K, long width, long j0, const double *a,
+                                                                  const double *delta, double *bst, double *from) {
+    for (; j0 + 16 <= width; j0 += 16) {
         __m256d b0 = _mm256_set1_pd(-INFINITY), b1 = b0, b2 = b0, b3 = b0;
         __m256d f0 = _mm256_setzero_pd(), f1 = f0, f2 = f0, f3 = f0;
         for (long i = 0; i < K; i++) {
             __m256d d = _mm256_set1_pd(delta[i]), fi = _mm256_set1_pd((double)i);
-            const double *ai = a + i * K + j0;
+            const double *ai = a + i * width + j0;
 #define LANE4(B, F, Q)                                                  \
     {                                                                   \
         __m256d sc = _mm256_add_pd(d, _mm256_loadu_pd(ai + 4 * (Q)));   \
@@ -740,8 +751,9 @@ __attribute__((target("avx2"))) static long viterbi_columns_avx2(long K, long j0
  * maximum every step (the shifts summed apart, compensated) so that the
  * additions stay small. Returns log weight (-inf: weight zero). */
 ALWAYS_INLINE double viterbi_loop(long K, npy_intp T, const double *li, const double *lt, int shared,
-                                  const double *le, npy_intp *path, npy_intp *back, double *delta) {
-    double *restrict bst = delta + K, *restrict from = delta + 2 * K;
+                                  const double *le, npy_intp *path, npy_intp *back, double *delta,
+                                  const double *padded, long width) {
+    double *restrict bst = delta + width, *restrict from = delta + 2 * width;
     double total = 0.0, comp = 0.0;
     for (long j = 0; j < K; j++) delta[j] = li[j] + le[j];
     for (npy_intp t = 0;; t++) {
@@ -765,7 +777,10 @@ ALWAYS_INLINE double viterbi_loop(long K, npy_intp T, const double *li, const do
          * double so both selects have one width. Strict ">" keeps the lowest i. */
         long j0 = 0;
 #ifdef HAVE_AVX2_KERNEL
-        if (use_avx2) j0 = viterbi_columns_avx2(K, 0, a, delta, bst, from);
+        if (padded) /* rows padded with -inf to a multiple of 16: every column in 16-blocks */
+            j0 = viterbi_columns_avx2(K, width, 0, padded, delta, bst, from);
+        else if (use_avx2)
+            j0 = viterbi_columns_avx2(K, K, 0, a, delta, bst, from);
 #endif
 #ifdef __SSE2__
         for (; j0 + 8 <= K; j0 += 8) {
@@ -857,19 +872,37 @@ static PyObject *py_viterbi(PyObject *self, PyObject *args) {
     if (!writable(opath, &vpath, NPY_INTP, T, "path") || !writable(oback, &vback, NPY_INTP, T * K, "back"))
         return NULL;
     npy_intp *path = (npy_intp *)vpath, *back = (npy_intp *)vback;
-    double *delta = (double *)malloc(sizeof(double) * 3 * (size_t)K);
-    if (!delta) return PyErr_NoMemory();
     int shared = nt == K * K;
+    long width = K;
+    double *padded = NULL;
+#ifdef HAVE_AVX2_KERNEL
+    /* A shared matrix of more than 4 states, padded once with -inf columns
+     * (which never win) to a multiple of 16: all columns then run in the
+     * four-register blocks. */
+    if (use_avx2 && shared && K > 4) {
+        width = (K + 15) / 16 * 16;
+        padded = (double *)malloc(sizeof(double) * (size_t)(K * width));
+        if (!padded) return PyErr_NoMemory();
+        for (long i = 0; i < K; i++)
+            for (long j = 0; j < width; j++) padded[i * width + j] = j < K ? lt[i * K + j] : -INFINITY;
+    }
+#endif
+    double *delta = (double *)malloc(sizeof(double) * 3 * (size_t)width);
+    if (!delta) {
+        free(padded);
+        return PyErr_NoMemory();
+    }
     double result;
     Py_BEGIN_ALLOW_THREADS;
     switch (K) {
-    case 2: result = viterbi_loop(2, T, li, lt, shared, le, path, back, delta); break;
-    case 3: result = viterbi_loop(3, T, li, lt, shared, le, path, back, delta); break;
-    case 4: result = viterbi_loop(4, T, li, lt, shared, le, path, back, delta); break;
-    default: result = viterbi_loop(K, T, li, lt, shared, le, path, back, delta); break;
+    case 2: result = viterbi_loop(2, T, li, lt, shared, le, path, back, delta, NULL, 2); break;
+    case 3: result = viterbi_loop(3, T, li, lt, shared, le, path, back, delta, NULL, 3); break;
+    case 4: result = viterbi_loop(4, T, li, lt, shared, le, path, back, delta, NULL, 4); break;
+    default: result = viterbi_loop(K, T, li, lt, shared, le, path, back, delta, padded, width); break;
     }
     Py_END_ALLOW_THREADS;
     free(delta);
+    free(padded);
     return PyFloat_FromDouble(result);
 }
 

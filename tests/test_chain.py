@@ -374,6 +374,7 @@ EQUALITY_CASES = {
     "linear": lambda rng: (rng.random(4), rng.random((4, 4)), rng.random((200, 4))),
     # K = 37 runs the blocked max-plus columns (16 and 8 at a time) and their scalar tail
     "thirty-seven states": lambda rng: (rng.random(37), rng.random((37, 37)), rng.random((60, 37))),
+    "time-varying, twenty states": lambda rng: (rng.random(20), rng.random((29, 20, 20)), rng.random((30, 20))),
     "logs far below range": lambda rng: (
         LogArray(rng.random(3)),
         LogArray(rng.random((3, 3))),
