@@ -521,7 +521,8 @@ def viterbi(init: Any, trans: Any, emis: Any, lengths: Any = None) -> tuple[NDAr
     Returns
     -------
     path : int ndarray, (T,) or (N, T)
-        -1 past a sequence's end.
+        -1 past a sequence's end; all zeros (the lowest indices) for a
+        sequence of weight zero, where every path ties.
     weight : LogFloat, or LogArray (N,) for a batch
 
     Examples
@@ -590,7 +591,9 @@ def sample(
     out = np.full((S, c.N, c.T), -1, dtype=np.intp)
     rows = np.arange(S)
     for n in range(c.N):
-        L, alpha, ll = _forward_rows(c, n, engine)
+        # Rows without their offsets: each step's draw normalises, so a row's
+        # constant factor drops out, and the logs stay small.
+        L, alpha, ll = _forward_rows(c, n, engine, offsets=False)
         if ll == -np.inf:
             raise ValueError(f"emis: sequence {n} has weight zero; there is no path to sample")
         m = 0 if c.trans.lin.shape[0] == 1 else n
