@@ -431,3 +431,12 @@ def test_dask_backed_emis_reduces_transfer_matrices_to_the_in_memory_value() -> 
     assert ll.log == pytest.approx(chain.likelihood(init, trans, LogArray.from_log(logs)).log, rel=1e-12, abs=0)
     with pytest.raises(TypeError, match="emis"):
         chain.posteriors(init, trans, lazy)
+
+
+def test_version_flag_names_the_active_path(capsys: pytest.CaptureFixture[str]) -> None:
+    from logspace import __version__
+    from logspace.__main__ import main
+
+    assert main(["--version"]) == 0
+    expected = "compiled" if COMPILED is not None else "numpy fallback"
+    assert capsys.readouterr().out == f"logspace {__version__} ({expected})\n"
