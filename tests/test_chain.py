@@ -49,8 +49,7 @@ def mp_logs(x: Any) -> list[Any]:
 
 
 def mp_forward(init_log: np.ndarray, trans_log: np.ndarray, emis_log: np.ndarray) -> list[list[Any]]:
-    """alpha_t(j) as mpf values (exact up to 60 digits), from logs."""
-    mpmath.mp.dps = 60
+    """alpha_t(j) as mpf values, from logs (run under mpmath.workdps(60))."""
     K = len(init_log)
     A = [[mpmath.exp(mpmath.mpf(trans_log[i, j])) for j in range(K)] for i in range(K)]
     E = [[mpmath.exp(mpmath.mpf(v)) for v in row] for row in emis_log]
@@ -63,7 +62,6 @@ def mp_forward(init_log: np.ndarray, trans_log: np.ndarray, emis_log: np.ndarray
 
 
 def mp_backward(trans_log: np.ndarray, emis_log: np.ndarray) -> list[list[Any]]:
-    mpmath.mp.dps = 60
     K = trans_log.shape[0]
     A = [[mpmath.exp(mpmath.mpf(trans_log[i, j])) for j in range(K)] for i in range(K)]
     E = [[mpmath.exp(mpmath.mpf(v)) for v in row] for row in emis_log]
@@ -88,6 +86,14 @@ ORACLE_CASES = {
 }
 
 
+@pytest.fixture
+def sixty_digits() -> Any:
+    """mpmath at 60 digits for one test (a global precision left set would leak into other tests)."""
+    with mpmath.workdps(60):
+        yield
+
+
+@pytest.mark.usefixtures("sixty_digits")
 @pytest.mark.parametrize("name", list(ORACLE_CASES))
 def test_matches_mpmath_recursion_within_the_stated_bound(name: str) -> None:
     K, T, offset, spread = ORACLE_CASES[name]
@@ -113,6 +119,7 @@ def test_matches_mpmath_recursion_within_the_stated_bound(name: str) -> None:
     assert np.max(np.abs(gamma - exact_gamma)) <= posterior_bound(T, K)
 
 
+@pytest.mark.usefixtures("sixty_digits")
 def test_linear_inputs_with_zeros_match_mpmath() -> None:
     """Zero weights (log -inf) in init, trans and emis; plain arrays are linear probabilities."""
     init = np.array([0.0, 0.6, 0.4])
