@@ -131,17 +131,7 @@ class _Sweep:
                 good = self.ok[window] & (lo >= -SAFE_LOG2) & (hi <= SAFE_LOG2) & (lo - hi >= -SAFE_LOG2)
                 n = int(good.argmin()) if not good.all() else len(good)
             if n:
-                last = r
-                for j in range(k, k + n):
-                    last = int(self.out_rows[j - 1])
-                    a = self.trans.row(int(self.mat_rows[j - 1]))
-                    e = self.emis.row(int(self.emis_rows[j - 1]))
-                    if self.backward:
-                        np.matmul(a, e * v, out=buf[last])
-                    else:
-                        np.matmul(v, a, out=buf[last])
-                        buf[last] *= e
-                    v = buf[last]
+                v, last = self._linear_block(k, n, v, buf)
                 v, vmin, vmax, ex = _normalise(v)
                 if vmax == 0:
                     dead = True
@@ -173,6 +163,30 @@ class _Sweep:
 
     start_row = 0
     dead_from: int | None = None
+
+    def _linear_block(self, k: int, n: int, v: NDArray[Any], buf: Any) -> tuple[NDArray[Any], int]:
+        """Steps k .. k+n-1 in linear arithmetic, rows written to buf; the last state and its row.
+
+        Written out per direction and per kind of ``trans`` so that a step is
+        one ``matmul`` and one multiply, with no other Python work.
+        """
+        E, A = self.emis.lin, self.trans.lin
+        shared = self.trans.rows == 1
+        if not self.backward:  # row t from row t-1: (v @ A[t-1]) * E[t]
+            a = A[0]
+            for t in range(k, k + n):
+                row = buf[t]
+                np.matmul(v, a if shared else A[t - 1], out=row)
+                row *= E[t]
+                v = row
+            return v, k + n - 1
+        T = self.T
+        a = A[0]
+        for t in range(T - 1 - k, T - 1 - k - n, -1):  # row t from row t+1: A[t] @ (E[t+1] * v)
+            row = buf[t]
+            np.matmul(a if shared else A[t], E[t + 1] * v, out=row)
+            v = row
+        return v, T - k - n
 
 
 def _normalise(v: NDArray[Any]) -> tuple[NDArray[Any], float, float, int]:
