@@ -328,7 +328,9 @@ def posteriors(K: int, T: int, *args: Any) -> float:
 
 def viterbi(K: int, T: int, li: Any, lt: Any, le: Any, path: Any, back: Any) -> float:
     """Same as the C ``viterbi``, operation for operation (so the paths are identical)."""
-    trans = lt.reshape(-1, K, K)
+    # scores[j, i] = delta[i] + trans[i, j]: the transposed matrix makes the
+    # maximum over i a reduction along contiguous rows (the same additions).
+    trans_t = np.ascontiguousarray(lt.reshape(-1, K, K).swapaxes(1, 2))
     emis = le.reshape(T, K)
     back = back.reshape(T, K)
     delta = li + emis[0]
@@ -345,10 +347,10 @@ def viterbi(K: int, T: int, li: Any, lt: Any, le: Any, path: Any, back: Any) -> 
         total = s
         if t == T - 1:
             break
-        scores = delta[:, None] + trans[0 if trans.shape[0] == 1 else t]
-        arg = scores.argmax(axis=0)
+        scores = trans_t[0 if trans_t.shape[0] == 1 else t] + delta
+        arg = scores.argmax(axis=1)
         back[t + 1] = arg
-        delta = scores[arg, columns] + emis[t + 1]
+        delta = scores[columns, arg] + emis[t + 1]
     k = int(delta.argmax())
     path[T - 1] = k
     for t in range(T - 1, 0, -1):
