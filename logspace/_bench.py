@@ -723,6 +723,37 @@ def chain_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) ->
         A, B = rng.dirichlet(np.ones(k), size=k), rng.dirichlet(np.ones(cfg.hmm_symbols), size=k)
         obs = rng.integers(0, cfg.hmm_symbols, cfg.hmm_steps)
         yield from _chain_rows(cfg, hmm, chain, pi, A, B, obs, f"K={k}, T={_power(obs.shape[0])}, {path}")
+        yield _chain_fallback_row(cfg, chain, pi, A, B, obs, f"K={k}, T={_power(obs.shape[0])}")
+
+
+def _chain_fallback_row(
+    cfg: Config, chain: Any, pi: np.ndarray, A: np.ndarray, B: np.ndarray, obs: np.ndarray, size: str
+) -> Row:
+    """The numpy fallback (as with LOGSPACE_PURE_PYTHON=1) against the LogArray loop a user writes."""
+    from logspace import _chain_numpy
+
+    lpi, lA, lB = logspace.LogArray(pi), logspace.LogArray(A), logspace.LogArray(B)
+    compiled = chain._engine
+    chain._engine = lambda: _chain_numpy
+    try:
+        ours, loop = interleaved_medians(
+            [lambda: chain.likelihood(lpi, lA, lB[:, obs].T), lambda: hmm_forward(lpi, lA, lB, obs)], cfg
+        )
+        ll = chain.likelihood(lpi, lA, lB[:, obs].T).log
+    finally:
+        chain._engine = compiled
+    ll_loop = hmm_forward(lpi, lA, lB, obs).log
+    rel = abs(ll - ll_loop) / abs(ll_loop)
+    return Row(
+        "chain.likelihood, numpy fallback",
+        size,
+        ours,
+        "HMM forward, LogArray loop",
+        loop,
+        Target("slower", 1),
+        accuracy=f"loglik rel diff {rel:.1e}",
+        checks={"agreement": rel <= CHAIN_LOGLIK_AGREEMENT},
+    )
 
 
 def _chain_rows(
