@@ -546,9 +546,8 @@ static void forward_sweep(const Problem *p, State *st, double *work, double *buf
 }
 
 /* Combine alpha row t (buffers) with the backward state into posterior row t. */
-ALWAYS_INLINE void combine(const State *b, const double *arow, int aflag, int adead, double *grow, unsigned char *gflag,
-                    double *work) {
-    int K = b->K;
+ALWAYS_INLINE void combine(int K, const State *b, const double *arow, int aflag, int adead, double *grow,
+                           unsigned char *gflag, double *work) {
     *gflag = 0;
     if (adead || b->dead) {
         for (int k = 0; k < K; k++) grow[k] = 0.0;
@@ -595,7 +594,7 @@ ALWAYS_INLINE void backward_loop(int K, const Problem *p, State *st, double *wor
             int adead = aflag[t] == 0;
             for (int k = 0; adead && k < K; k++)
                 if (abuf[t * K + k] != 0.0) adead = 0;
-            combine(st, abuf + t * K, aflag[t], adead, buf + t * K, flag + t, work + 4 * K);
+            combine(K, st, abuf + t * K, aflag[t], adead, buf + t * K, flag + t, work + 4 * K);
         } else {
             emit(st, t, buf, flag, off);
         }
