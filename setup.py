@@ -18,6 +18,7 @@ from setuptools.command.build_ext import build_ext
 # One entry per compiled module: (import name, C source). A module is imported
 # only through logspace._native.load(), which honours LOGSPACE_PURE_PYTHON.
 EXTENSIONS: list[tuple[str, str]] = [
+    ("logspace._c_chain", "logspace/_c_chain.c"),
     ("logspace._c_maxplus", "logspace/_c_maxplus.c"),
 ]
 

@@ -15,6 +15,7 @@ The package is layered; this module only re-exports:
 
 from typing import Any
 
+from logspace import chain
 from logspace._array import LogArray
 from logspace._conversions import UnderflowWarning
 from logspace._kernels import (
@@ -40,6 +41,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "chain",
     "LogArray",
     "LogFloat",
     "UnderflowWarning",

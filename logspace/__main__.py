@@ -42,10 +42,27 @@ def run_bench(args: argparse.Namespace) -> int:
     return _bench.main(quick=args.quick, seed=args.seed)
 
 
+def version_line() -> str:
+    """``logspace <version> (<path>)``; ``LOGSPACE_PURE_PYTHON=1`` turns the compiled path off.
+
+    >>> version_line().startswith("logspace ")
+    True
+    """
+    import logspace
+    from logspace import _native, chain
+
+    return f"logspace {logspace.__version__} ({_native.active_path(chain.EXTENSION)})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m logspace",
         description="Log-domain numbers. Without a subcommand: an interactive console.",
+    )
+    parser.add_argument(
+        "--version",
+        action="store_true",
+        help="print the version and which path the recursions of logspace.chain take (compiled or numpy fallback)",
     )
     commands = parser.add_subparsers(dest="command", metavar="{accuracy,bench}")
     accuracy = commands.add_parser("accuracy", help="print the ulp-error table of the kernels against mpmath")
@@ -63,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.version:
+        print(version_line())
+        return 0
     if args.command is None:
         return run_console()
     return int(args.run(args))

@@ -850,6 +850,149 @@ def _backend_matmul_row(
     )
 
 
+
+# ---------------------------------------------------------------------------
+# logspace.chain against hmmlearn (issue 11)
+# ---------------------------------------------------------------------------
+
+#: Model sizes of the chain rows (K states); T and M are the HMM rows' (hmm_steps, hmm_symbols).
+CHAIN_STATES = (2, 10, 100)
+#: Required agreement with hmmlearn: log-likelihood (relative) and posteriors (absolute).
+CHAIN_LOGLIK_AGREEMENT = 1e-12
+CHAIN_POSTERIOR_AGREEMENT = 1e-10
+
+
+def chain_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -> Iterator[Row]:
+    """chain.likelihood / posteriors / viterbi against hmmlearn on the same random model.
+
+    ``B`` is a LogArray built outside the timing; the gather ``emis = B[:, obs].T`` is timed on our side.
+    """
+    hmm = peers["hmmlearn"]
+    if hmm is None:
+        return
+    from logspace import _native, chain
+
+    path = _native.active_path(chain.EXTENSION)
+    for k in CHAIN_STATES:
+        pi = rng.dirichlet(np.ones(k))
+        A, B = rng.dirichlet(np.ones(k), size=k), rng.dirichlet(np.ones(cfg.hmm_symbols), size=k)
+        obs = rng.integers(0, cfg.hmm_symbols, cfg.hmm_steps)
+        yield from _chain_rows(cfg, hmm, chain, pi, A, B, obs, f"K={k}, T={_power(obs.shape[0])}, {path}")
+        yield _chain_fallback_row(cfg, chain, pi, A, B, obs, f"K={k}, T={_power(obs.shape[0])}")
+
+
+def _chain_fallback_row(
+    cfg: Config, chain: Any, pi: np.ndarray, A: np.ndarray, B: np.ndarray, obs: np.ndarray, size: str
+) -> Row:
+    """The numpy fallback (as with LOGSPACE_PURE_PYTHON=1) against the LogArray loop a user writes."""
+    from logspace import _chain_numpy
+
+    lpi, lA, lB = logspace.LogArray(pi), logspace.LogArray(A), logspace.LogArray(B)
+    compiled = chain._engine
+    chain._engine = lambda: _chain_numpy
+    try:
+        ours, loop = interleaved_medians(
+            [lambda: chain.likelihood(lpi, lA, lB[:, obs].T), lambda: hmm_forward(lpi, lA, lB, obs)], cfg
+        )
+        ll = chain.likelihood(lpi, lA, lB[:, obs].T).log
+    finally:
+        chain._engine = compiled
+    ll_loop = hmm_forward(lpi, lA, lB, obs).log
+    rel = abs(ll - ll_loop) / abs(ll_loop)
+    return Row(
+        "chain.likelihood, numpy fallback",
+        size,
+        ours,
+        "HMM forward, LogArray loop",
+        loop,
+        Target("slower", 1),
+        accuracy=f"loglik rel diff {rel:.1e}",
+        checks={"agreement": rel <= CHAIN_LOGLIK_AGREEMENT},
+    )
+
+
+def _chain_rows(
+    cfg: Config, hmm: Any, chain: Any, pi: np.ndarray, A: np.ndarray, B: np.ndarray, obs: np.ndarray, size: str
+) -> Iterator[Row]:
+    lB = logspace.LogArray(B)
+    models = {impl: _hmm_model(hmm, impl, pi, A, B) for impl in ("scaling", "log")}
+    X = obs[:, None]
+    k = A.shape[0]
+
+    ll = chain.likelihood(pi, A, lB[:, obs].T).log
+    ll_ref = float(models["scaling"].score(X))
+    rel = abs(ll - ll_ref) / abs(ll_ref)
+    ours, t_scaling, t_log = interleaved_medians(
+        [
+            lambda: chain.likelihood(pi, A, lB[:, obs].T),
+            lambda: models["scaling"].score(X),
+            lambda: models["log"].score(X),
+        ],
+        cfg,
+    )
+    accuracy = f"loglik rel diff {rel:.1e}"
+    yield Row(
+        "chain.likelihood",
+        size,
+        ours,
+        "hmmlearn scaling score",
+        t_scaling,
+        Target("faster", 1.5),
+        accuracy=accuracy,
+        checks={"agreement": rel <= CHAIN_LOGLIK_AGREEMENT},
+    )
+    yield Row("chain.likelihood", size, ours, "hmmlearn log score", t_log, None, accuracy=accuracy)
+
+    gamma = chain.posteriors(pi, A, lB[:, obs].T).to_numpy()
+    diff = float(np.max(np.abs(gamma - models["scaling"].predict_proba(X))))
+    ours, t_scaling, t_log = interleaved_medians(
+        [
+            lambda: chain.posteriors(pi, A, lB[:, obs].T),
+            lambda: models["scaling"].predict_proba(X),
+            lambda: models["log"].predict_proba(X),
+        ],
+        cfg,
+    )
+    accuracy = f"posteriors max abs diff {diff:.1e}"
+    yield Row(
+        "chain.posteriors",
+        size,
+        ours,
+        "hmmlearn scaling predict_proba",
+        t_scaling,
+        Target("faster", 1.5),
+        accuracy=accuracy,
+        checks={"agreement": diff <= CHAIN_POSTERIOR_AGREEMENT},
+    )
+    yield Row("chain.posteriors", size, ours, "hmmlearn log predict_proba", t_log, None, accuracy=accuracy)
+
+    path, weight = chain.viterbi(pi, A, lB[:, obs].T)
+    logp_ref, path_ref = models["log"].decode(X, algorithm="viterbi")
+    rel = abs(weight.log - logp_ref) / abs(logp_ref)
+    differ = int(np.count_nonzero(path != path_ref))
+    ours, t_scaling, t_log = interleaved_medians(
+        [
+            lambda: chain.viterbi(pi, A, lB[:, obs].T),
+            lambda: models["scaling"].decode(X, algorithm="viterbi"),
+            lambda: models["log"].decode(X, algorithm="viterbi"),
+        ],
+        cfg,
+    )
+    accuracy = f"log weight rel diff {rel:.1e}, paths differ at {differ} steps"
+    target = Target("faster", 2) if k >= 10 else Target("slower", 1)
+    yield Row(
+        "chain.viterbi",
+        size,
+        ours,
+        "hmmlearn scaling decode",
+        t_scaling,
+        target,
+        accuracy=accuracy,
+        checks={"agreement": rel <= CHAIN_LOGLIK_AGREEMENT},
+    )
+    yield Row("chain.viterbi", size, ours, "hmmlearn log decode", t_log, None, accuracy=accuracy)
+
+
 CASES: tuple[Callable[[Config, np.random.Generator, dict[str, Any]], Iterator[Row]], ...] = (
     logsumexp_1d,
     logsumexp_2d,
@@ -857,6 +1000,7 @@ CASES: tuple[Callable[[Config, np.random.Generator, dict[str, Any]], Iterator[Ro
     logarray_overhead,
     matmul_cases,
     hmm_cases,
+    chain_cases,
     scalar_cases,
     logfloat_text_cases,
     backend_cases,

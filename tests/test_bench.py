@@ -39,6 +39,11 @@ EXPECTED_ROWS = {
     "logmatmulexp, N(0, 300): exact fallback": 1,
     "logmatmulexp, N(0, 300)": 1,  # against the broadcast formulation
     "HMM forward, LogArray": 2,
+    # K = 2, 10, 100, each against hmmlearn scaling and log
+    "chain.likelihood": 6,
+    "chain.posteriors": 6,
+    "chain.viterbi": 6,
+    "chain.likelihood, numpy fallback": 3,  # against the LogArray loop
     "LogFloat x * y, per op": 1,
     "LogFloat x + y, per op": 1,
     "LogFloat float(x), first call": 1,

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from hmmlearn.hmm import CategoricalHMM
 
-from logspace import LogArray, LogFloat, testing
+from logspace import LogArray, LogFloat, chain, testing
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -112,6 +112,27 @@ def test_hmm_matches_hmmlearn(K: int, M: int, T: int, seed: int) -> None:
     assert _rel(logp, logp_ref) <= LOGLIK_RTOL
     _check_viterbi_path(pi, path, path_ref, obs)
     assert _rel(hmm.path_log_probability(lpi, lA, lB, obs, path), logp_ref) <= LOGLIK_RTOL
+
+
+@pytest.mark.parametrize(("K", "M", "T", "seed"), [(2, 3, 1000, 1), (5, 4, 3000, 3), (17, 10, 2000, 4)])
+def test_hmm_loop_and_one_call_agree(K: int, M: int, T: int, seed: int) -> None:
+    """The loops of hmm.py and the one-call forms of logspace.chain it shows beside them."""
+    rng = np.random.default_rng(seed)
+    pi, A, B = hmm.random_model(K, M, rng)
+    _, obs = hmm.sample(pi, A, B, T, rng)
+    lpi, lA, lB = LogArray(pi), LogArray(A), LogArray(B)
+    emis = lB[:, obs].T
+    alphas, ll = hmm.forward(lpi, lA, lB, obs)
+    assert _rel(chain.likelihood(lpi, lA, emis).log, ll.log) <= 1e-12
+    fw = chain.forward(lpi, lA, emis).log
+    np.testing.assert_allclose(fw, alphas.log, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(chain.backward(lA, emis).log, hmm.backward(lA, lB, obs).log, rtol=1e-12, atol=1e-12)
+    gamma = chain.posteriors(lpi, lA, emis).to_numpy()
+    np.testing.assert_allclose(gamma, hmm.posteriors(lpi, lA, lB, obs), rtol=0, atol=1e-12)
+    path, weight = chain.viterbi(lpi, lA, emis)
+    path_loop, logp = hmm.viterbi(lpi, lA, lB, obs)
+    assert _rel(weight.log, logp) <= 1e-12
+    _check_viterbi_path(pi, path, path_loop, obs)
 
 
 def test_viterbi_ties_are_reported_as_ties() -> None:
@@ -222,6 +243,7 @@ SCRIPT_ARGUMENTS = {
     "hmm.py": ["--T", "3000", "--K", "4", "--M", "3"],
     "likelihood.py": ["--n", "20000", "--points", "500", "--checked", "100"],
     "big_likelihood.py": ["--n", "1e6", "--chunk", "125000", "--workers", "2"],
+    "big_chain.py": ["--steps", "1e5", "--chunk", "25000", "--workers", "2"],
 }
 
 
@@ -261,6 +283,14 @@ def test_big_likelihood_script() -> None:
     assert len(re.findall(r"GiB  worker", out)) == 2
 
 
+def test_big_chain_script() -> None:
+    """10**5 steps of a K=4 chain on a local dask cluster equal the in-memory call."""
+    out = _run("big_chain.py")
+    assert "steps:             1e+05 in chunks of 2.5e+04, K=4, 2 workers" in out
+    assert _number(r"relative diff\.: +(\S+)", out) <= 1e-12
+    assert len(re.findall(r"GiB  worker", out)) == 2
+
+
 def test_hmm_script() -> None:
     out = _run("hmm.py")
     assert "K=4 states, M=3 symbols, T=3000 observations" in out
@@ -274,6 +304,10 @@ def test_hmm_script() -> None:
     assert _rel(ours, theirs) <= LOGLIK_RTOL
     assert "the Viterbi paths agree" in out or "equally probable:" in out
     assert "NOT" not in out
+    ours = _number(r"chain\.likelihood: +log-likelihood (\S+) \(", out)
+    loop = _number(r"LogArray: .* log-likelihood (\S+) \(", out)
+    assert _rel(ours, loop) <= 1e-12
+    assert _number(r"chain\.posteriors: +max absolute difference from the loop (\S+)", out) <= 1e-12
 
 
 def test_likelihood_script() -> None:
