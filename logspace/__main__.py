@@ -43,15 +43,15 @@ def run_bench(args: argparse.Namespace) -> int:
 
 
 def version_line() -> str:
-    """``logspace <version> (<path>)``; ``LOGSPACE_PURE_PYTHON=1`` turns the compiled path off.
+    """``logspace <version> (<path of each compiled module>)``; ``LOGSPACE_PURE_PYTHON=1`` turns them off.
 
     >>> version_line().startswith("logspace ")
     True
     """
     import logspace
-    from logspace import _native, chain
+    from logspace import _native
 
-    return f"logspace {logspace.__version__} ({_native.active_path(chain.EXTENSION)})"
+    return f"logspace {logspace.__version__} ({_native.summary()})"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version",
         action="store_true",
-        help="print the version and which path the recursions of logspace.chain take (compiled or numpy fallback)",
+        help="print the version and which path each compiled module takes (compiled or numpy fallback)",
     )
     commands = parser.add_subparsers(dest="command", metavar="{accuracy,bench}")
     accuracy = commands.add_parser("accuracy", help="print the ulp-error table of the kernels against mpmath")

@@ -16,6 +16,12 @@ from types import ModuleType
 #: Setting this environment variable to 1 turns every C extension off.
 PURE_PYTHON_VARIABLE = "LOGSPACE_PURE_PYTHON"
 
+#: Every compiled module (setup.py builds them), with what it speeds up.
+EXTENSIONS = {
+    "_c_chain": "logspace.chain recursions",
+    "_c_maxplus": "maxmatmul",
+}
+
 
 def disabled() -> bool:
     """Whether the user turned the compiled code off (``LOGSPACE_PURE_PYTHON=1``).
@@ -47,3 +53,12 @@ def active_path(name: str) -> str:
     'numpy fallback'
     """
     return "compiled" if load(name) is not None else "numpy fallback"
+
+
+def summary() -> str:
+    """Which path each compiled module takes, for ``python -m logspace --version``.
+
+    >>> summary().startswith("logspace.chain recursions: ")
+    True
+    """
+    return "; ".join(f"{what}: {active_path(name)}" for name, what in EXTENSIONS.items())

@@ -446,4 +446,6 @@ def test_version_flag_names_the_active_path(capsys: pytest.CaptureFixture[str]) 
 
     assert main(["--version"]) == 0
     expected = "compiled" if COMPILED is not None else "numpy fallback"
-    assert capsys.readouterr().out == f"logspace {__version__} ({expected})\n"
+    out = capsys.readouterr().out
+    assert out.startswith(f"logspace {__version__} (") and out.endswith(")\n")
+    assert f"logspace.chain recursions: {expected}" in out
