@@ -12,7 +12,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from logspace import LogArray, LogFloat
+from logspace import LogArray, LogFloat, UnderflowWarning
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -90,10 +90,11 @@ def test_logfloats_are_placed_by_value_and_plain_numbers_read_as_log10(ax):
     assert plain.get_ydata(orig=False).tolist() == [0.5, 0.5]
 
 
-def test_without_setup_matplotlib_draws_linear_values():
+def test_without_setup_matplotlib_draws_linear_values_and_warns_of_the_zeros():
     fig, ax = plt.subplots()
     try:
-        (line,) = ax.plot(LogArray(["1e-5000", "0.5"]))
+        with pytest.warns(UnderflowWarning, match="1 nonzero value"):
+            (line,) = ax.plot(LogArray(["1e-5000", "0.5"]))
         assert line.get_ydata(orig=False).tolist() == [0.0, 0.5]  # what setup() is for
     finally:
         plt.close(fig)
