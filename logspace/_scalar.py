@@ -273,6 +273,24 @@ class LogFloat:
         """-1, 0 (zero) or 1 (positive numbers, +inf and nan)."""
         return self._sign
 
+    def __logspace_log_sign__(self) -> tuple[float, int | None]:
+        """(log, sign or None): how the kernels read a LogFloat, as a LogArray.
+
+        The sign is None for a number that is not negative, so that
+        ``logsumexp(LogFloat(x))`` and ``logaddexp(x, y)`` work on the stored
+        logs, never on linear values that may underflow.
+
+        Examples
+        --------
+        >>> import logspace
+        >>> x = LogFloat("1e-5000")
+        >>> x.__logspace_log_sign__()
+        (-11512.925464970229, None)
+        >>> logspace.logaddexp(x, x) == (x + x).log
+        True
+        """
+        return self._log, (self._sign if self._sign < 0 else None)
+
     # ------------------------------------------------------------------
     # numpy interoperability
 
