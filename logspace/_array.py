@@ -78,8 +78,6 @@ def _logs_of_values(values: NDArray[Any]) -> Raw:
             f"LogArray: cannot take linear values of dtype {values.dtype}; expected real numbers, "
             "LogFloats or decimal strings"
         )
-    if values.dtype.itemsize > 8 and kind == "f":  # long double: its values as float64, as np.float64(x)
-        values = values.astype(np.float64)
     log = _kernels.elementwise(_conversions.log_abs, values)
     if kind in "bu":
         return log, None

@@ -47,6 +47,7 @@ __all__ = [
     "float_of_log",
     "log_abs",
     "log_in_base",
+    "log_sign_of_float",
     "to_linear",
 ]
 
@@ -124,9 +125,11 @@ def log_abs(values: ArrayLike) -> NDArray[np.float64]:
         # log 1 = 0 and log 0 = -inf: nothing to round.
         return np.where(arr, 0.0, -np.inf)
     flat = np.atleast_1d(arr)
+    # Beyond float64 (long double values, 64-bit ints past 2**53) logs are taken exactly, one at a time.
+    wide = flat.dtype.itemsize >= 8 and kind in "iu" or flat.dtype.itemsize > 8
     if flat.size <= _SMALL:
-        exact_int = kind in "iu" and flat.dtype.itemsize == 8
-        logs = [_log_abs_scalar(v, exact_int) for v in flat.reshape(-1).tolist()]
+        items = flat.reshape(-1)
+        logs = [_log_abs_scalar(v, wide) for v in (items if kind == "f" and wide else items.tolist())]
         return np.array(logs, dtype=np.float64).reshape(arr.shape)
     if _LD_USABLE:
         # A long double holds every float64, float32, float16 and 64-bit integer exactly.
@@ -150,22 +153,52 @@ def log_abs(values: ArrayLike) -> NDArray[np.float64]:
                 big |= flat < -_INT_IN_FLOAT
             todo &= ~big
     for index in zip(*np.nonzero(todo), strict=True):
-        out[index] = log_cr(abs(float(flat[index])))
+        item = flat[index]
+        out[index] = _log_abs_scalar(item if kind == "f" else int(item), wide)
     for index in zip(*np.nonzero(big), strict=True):
         out[index] = _text.log_of_int(int(flat[index]))[0]
     return out.reshape(arr.shape)
 
 
-def _log_abs_scalar(v: float | int, exact_int: bool) -> float:
-    """One element of :func:`log_abs` (a Python float, or int of a 64-bit int array)."""
-    if exact_int and not -_INT_IN_FLOAT <= v <= _INT_IN_FLOAT:
-        return _text.log_of_int(int(v))[0]
-    v = abs(float(v))
-    if v == 0.0:
-        return -math.inf
-    if v == math.inf or v != v:
-        return v
-    return log_cr(v)
+def _log_abs_scalar(v: Any, wide: bool) -> float:
+    """One element of :func:`log_abs`: a Python float or int, or (``wide``) a long double or big int, exactly."""
+    if wide:
+        if isinstance(v, np.floating):  # a long double: its exact value
+            if v == 0 or not np.isfinite(v):
+                return log_sign_of_float(float(v))[0]
+            return _text.log_of_fraction(*abs(v).as_integer_ratio())[0]
+        if not -_INT_IN_FLOAT <= v <= _INT_IN_FLOAT:
+            return _text.log_of_int(int(v))[0]
+    return log_sign_of_float(float(v))[0]
+
+
+def log_sign_of_float(x: float) -> tuple[float, int]:
+    """Correctly rounded ``(log|x|, sign)`` of a float: what ``LogFloat(x)`` stores.
+
+    The one scalar conversion of a float that ``LogFloat(x)``, the
+    plain-number rule and :func:`log_abs` share; zero gives ``(-inf, 0)``,
+    nan ``(nan, 1)``.
+
+    Parameters
+    ----------
+    x : float
+
+    Returns
+    -------
+    tuple of (float, int)
+
+    Examples
+    --------
+    >>> log_sign_of_float(-1.0), log_sign_of_float(0.0)
+    ((0.0, -1), (-inf, 0))
+    """
+    if x > 0.0:
+        return (log_cr(x), 1) if x != math.inf else (math.inf, 1)
+    if x < 0.0:
+        return (log_cr(-x), -1) if x != -math.inf else (math.inf, -1)
+    if x == 0.0:
+        return -math.inf, 0
+    return math.nan, 1
 
 
 def exp_rounded(log: ArrayLike) -> NDArray[np.float64]:

@@ -24,6 +24,7 @@ import numpy as np
 from mpmath import libmp
 
 from logspace import _text
+from logspace._conversions import log_sign_of_float as _log_of_float
 from logspace._kernels_scalar import log_cr, logaddexp, logsubexp_accurate, logsumexp
 
 __all__ = ["LogFloat", "fsum", "isclose", "register_array_ufunc"]
@@ -809,17 +810,6 @@ def _real_of_mpf(y: Any) -> float | Fraction | None:
         return None
     man = -int(man) if sign else int(man)
     return Fraction(man << exp) if exp >= 0 else Fraction(man, 1 << -exp)
-
-
-def _log_of_float(x: float) -> tuple[float, int]:
-    """Correctly rounded (log, sign) of a float."""
-    if x > 0.0:
-        return (log_cr(x), 1) if x != _INF else (_INF, 1)
-    if x < 0.0:
-        return (log_cr(-x), -1) if x != -_INF else (_INF, -1)
-    if x == 0.0:
-        return -_INF, 0
-    return _NAN, 1
 
 
 def _is_complex(value: Any) -> bool:

@@ -272,3 +272,19 @@ def test_underflow_warning_is_exported_and_filterable():
         warnings.simplefilter("error", logspace.UnderflowWarning)
         with pytest.raises(logspace.UnderflowWarning):
             np.asarray(LogArray(["1e-5000"]))
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant <= 52, reason="long double is float64 here")
+def test_long_double_values_are_taken_exactly_regression():
+    # LogArray took long double values as float64 (1 + 2**-60 became 1) where LogFloat takes them
+    # exactly, so LogArray([1.0]) < w was [False] and LogFloat(1.0) < w True.
+    w = np.longdouble(1) + np.longdouble(2) ** -60
+    assert LogArray([w])[0].log == LogFloat(w).log == 2.0**-60  # log(1 + x) = x - x**2/2 rounds to x
+    values = np.array([w, -w / 3, np.longdouble("1e4000"), 0, np.inf, np.nan] * 5, dtype=np.longdouble)
+    for a in (LogArray(values[:6]), LogArray(values)):
+        expected = [LogFloat(v) for v in values[: a.size]]
+        assert [x.log for x in a][:5] == [x.log for x in expected][:5] and math.isnan(a[5].log)
+        assert [x.sign for x in a] == [x.sign for x in expected]
+    one = LogArray([1.0, 2.0])
+    assert (one < w).tolist() == [LogFloat(1.0) < w, LogFloat(2.0) < w] == [True, False]
+    assert (one * w).dtype == np.float64
