@@ -1053,7 +1053,7 @@ class LogArray:
         >>> total
         LogArray<dask, shape=(), dtype=float64, chunksize=()>
         >>> total.compute()
-        LogFloat('0.875')
+        LogFloat(0.875)
         >>> (a * 2).compute()
         LogArray([1.  , 0.5 , 0.25])
         """
@@ -1075,7 +1075,7 @@ class LogArray:
         >>> kept.chunks
         ((2, 1),)
         >>> kept.sum().compute()
-        LogFloat('0.328125')
+        LogFloat(0.328125)
         """
         if not _kernels.is_lazy(self._log):
             return self
