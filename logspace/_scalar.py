@@ -194,6 +194,14 @@ class LogFloat:
     __slots__ = ("_float", "_hash", "_log", "_sign")
     _log: float
     _sign: int
+
+    # A LogFloat is a 0-d float64 number, as np.float64 is: with
+    # __array_function__ beside them, duck-array libraries (xarray) keep it as
+    # the 0-d result of a full reduction instead of boxing it in an object array.
+    ndim = 0
+    shape: tuple[int, ...] = ()
+    size = 1
+    dtype = np.dtype(np.float64)
     _float: float
     _hash: int
 
@@ -294,6 +302,54 @@ class LogFloat:
 
     # ------------------------------------------------------------------
     # numpy interoperability
+
+    @property
+    def real(self) -> LogFloat:
+        """The number itself (a LogFloat is real), as ``float.real``."""
+        return self
+
+    @property
+    def imag(self) -> LogFloat:
+        """Zero, as ``float.imag``."""
+        return _ZERO
+
+    def item(self) -> LogFloat:
+        """The LogFloat itself, as ``LogArray.item()`` of a 0-d array gives it."""
+        return self
+
+    def __getitem__(self, key: Any) -> LogFloat:
+        """``x[()]`` and ``x[...]`` are x, as for a 0-d array; a scalar has no other index."""
+        if key == () or key is Ellipsis:
+            return self
+        raise TypeError(f"LogFloat is a scalar: it takes only the empty index x[()], not {key!r}")
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        """A 0-d object array holding the LogFloat: no trip through linear values.
+
+        ``np.asarray(x, dtype=float)`` gives ``float(x)``, as for any number.
+        """
+        out = np.empty((), dtype=object)
+        out[()] = self
+        return out if dtype is None else out.astype(dtype)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """numpy functions on a LogFloat: LogArray operands decide, else numpy's own implementation.
+
+        A call with a LogArray among its arguments is the LogArray's (which
+        takes a LogFloat as a 0-d operand); with LogFloats and ndarrays only,
+        numpy's implementation runs as for any Python object, so
+        ``np.sum(LogFloat(x))`` is still ``LogFloat(x)``. The method makes a
+        LogFloat a 0-d duck array for xarray (see ``ndim``, ``shape``, ``dtype``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> np.sum(LogFloat("1e-5000")), np.ndim(LogFloat(2.0))
+        (LogFloat('1e-5000'), 0)
+        """
+        if not all(issubclass(t, (LogFloat, np.ndarray)) for t in types):
+            return NotImplemented
+        return func._implementation(*args, **kwargs)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """numpy ufuncs on a LogFloat: the scalar rule for scalars, else the array side.
@@ -953,6 +1009,7 @@ def _add_signed(a: float, s: int, b: float, t: int) -> LogFloat:
 
 
 _ONE = LogFloat.from_log(0.0)
+_ZERO = LogFloat.from_log(-_INF, 0)
 
 
 def _pow_real(a: float, s: int, y: int | float | Fraction | Decimal) -> LogFloat:
