@@ -25,7 +25,7 @@ from mpmath import libmp
 
 from logspace import _text
 from logspace._conversions import log_sign_of_float as _log_of_float
-from logspace._kernels_scalar import log_cr, logaddexp, logsubexp_accurate, logsumexp
+from logspace._kernels_scalar import logaddexp, logsubexp_accurate, logsumexp
 
 __all__ = ["LogFloat", "fsum", "isclose", "register_array_ufunc"]
 
