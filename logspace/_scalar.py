@@ -295,7 +295,7 @@ class LogFloat:
         >>> x = LogFloat("1e-5000")
         >>> x.__logspace_log_sign__()
         (-11512.925464970229, None)
-        >>> logspace.logaddexp(x, x) == (x + x).log
+        >>> bool(logspace.logaddexp(x, x) == (x + x).log)
         True
         """
         return self._log, (self._sign if self._sign < 0 else None)
@@ -316,6 +316,10 @@ class LogFloat:
     def item(self) -> LogFloat:
         """The LogFloat itself, as ``LogArray.item()`` of a 0-d array gives it."""
         return self
+
+    # x[()] does not make a LogFloat iterable: no iteration through __getitem__
+    # (np.iterable(x) is False, as for a float).
+    __iter__ = None
 
     def __getitem__(self, key: Any) -> LogFloat:
         """``x[()]`` and ``x[...]`` are x, as for a 0-d array; a scalar has no other index."""
