@@ -1496,3 +1496,22 @@ def test_format_with_precision_and_to_mpmath_give_the_stored_value():
 def test_int_of_a_million_digits():
     assert int(LogFloat("1e99999")) == 10**99999
     assert int(LogFloat("-1.5e5000")) == -15 * 10**4999
+
+
+def test_logfloat_is_a_0d_duck_array_but_not_iterable():
+    # xarray keeps a full reduction's LogFloat only as a duck array; matplotlib's np.iterable(x)
+    # must still say it is a scalar (x[()] must not make it iterable through __getitem__).
+    x = LogFloat("1e-5000")
+    assert (x.shape, x.ndim, x.size, x.dtype) == ((), 0, 1, np.dtype(np.float64))
+    assert x[()] is x and x[...] is x and x.item() is x and x.real is x and x.imag == 0
+    assert not np.iterable(x)
+    with pytest.raises(TypeError, match="not iterable"):
+        iter(x)
+    with pytest.raises(TypeError, match=r"x\[\(\)\]"):
+        x[0]
+    held = np.asarray(x)  # no trip through linear values (1e-5000 would be 0.0)
+    assert held.dtype == object and held.shape == () and held[()] is x
+    assert np.asarray(LogFloat(0.5), dtype=float) == 0.5
+    assert type(np.sum(x)) is LogFloat and np.sum(x) == x
+    a = logspace.LogArray(["1e-5000", "3e-5000"])
+    assert np.where([True, False], a, x).tolist() == [a[0], x]  # beside a LogArray: the LogArray's rule
