@@ -79,8 +79,6 @@ def _logs_of_values(values: NDArray[Any]) -> Raw:
             f"LogArray: cannot take linear values of dtype {values.dtype}; expected real numbers, "
             "LogFloats or decimal strings"
         )
-    if values.dtype.itemsize > 8 and kind == "f":  # long double: its values as float64, as np.float64(x)
-        values = values.astype(np.float64)
     log = _backends.elementwise(_conversions.log_abs, values)
     if kind in "bu":
         return log, None
@@ -1083,7 +1081,7 @@ class LogArray:
         >>> total
         LogArray<dask, shape=(), dtype=float64, chunksize=()>
         >>> total.compute()
-        LogFloat('0.875')
+        LogFloat(0.875)
         >>> (a * 2).compute()
         LogArray([1.  , 0.5 , 0.25])
         """
@@ -1105,7 +1103,7 @@ class LogArray:
         >>> kept.chunks
         ((2, 1),)
         >>> kept.sum().compute()
-        LogFloat('0.328125')
+        LogFloat(0.328125)
         """
         if not _backends.is_lazy(self._log):
             return self

@@ -2,11 +2,13 @@
 
 ``LogArray(values)`` needs the correctly rounded log of every value, so that
 ``LogArray([v])[0]`` is ``LogFloat(v)`` bit for bit; ``LogArray.to_numpy()``
-needs, element by element, exactly ``float(LogFloat)``: the shortest decimal
+needs, element by element, exactly ``float(LogFloat)``
+(:func:`logspace._text.float_of_log`, the definition: the shortest decimal
 of at most 12 significant digits that reads back to the same log, else the
-correctly rounded ``e**log``. numpy's float64 ``log`` and ``exp`` are within
-an ulp or so, not correctly rounded (``np.log`` misses for about 0.3% of
-uniform(0, 1) values).
+correctly rounded ``e**log``); the vector code only filters out, cheaply,
+the elements that are the correctly rounded ``e**log``. numpy's float64
+``log`` and ``exp`` are within an ulp or so, not correctly rounded
+(``np.log`` misses for about 0.3% of uniform(0, 1) values).
 
 The strategy is the one of the scalar :func:`logspace._kernels_scalar.log_cr`
 and :func:`~logspace._kernels_scalar.exp_cr`, spread over arrays: compute in
@@ -43,9 +45,9 @@ __all__ = [
     "UnderflowWarning",
     "exp_rounded",
     "float_of_log",
-    "float_of_log_scalar",
     "log_abs",
     "log_in_base",
+    "log_sign_of_float",
     "to_linear",
 ]
 
@@ -123,9 +125,11 @@ def log_abs(values: ArrayLike) -> NDArray[np.float64]:
         # log 1 = 0 and log 0 = -inf: nothing to round.
         return np.where(arr, 0.0, -np.inf)
     flat = np.atleast_1d(arr)
+    # Beyond float64 (long double values, 64-bit ints past 2**53) logs are taken exactly, one at a time.
+    wide = flat.dtype.itemsize >= 8 and kind in "iu" or flat.dtype.itemsize > 8
     if flat.size <= _SMALL:
-        exact_int = kind in "iu" and flat.dtype.itemsize == 8
-        logs = [_log_abs_scalar(v, exact_int) for v in flat.reshape(-1).tolist()]
+        items = flat.reshape(-1)
+        logs = [_log_abs_scalar(v, wide) for v in (items if kind == "f" and wide else items.tolist())]
         return np.array(logs, dtype=np.float64).reshape(arr.shape)
     if _LD_USABLE:
         # A long double holds every float64, float32, float16 and 64-bit integer exactly.
@@ -149,22 +153,52 @@ def log_abs(values: ArrayLike) -> NDArray[np.float64]:
                 big |= flat < -_INT_IN_FLOAT
             todo &= ~big
     for index in zip(*np.nonzero(todo), strict=True):
-        out[index] = log_cr(abs(float(flat[index])))
+        item = flat[index]
+        out[index] = _log_abs_scalar(item if kind == "f" else int(item), wide)
     for index in zip(*np.nonzero(big), strict=True):
         out[index] = _text.log_of_int(int(flat[index]))[0]
     return out.reshape(arr.shape)
 
 
-def _log_abs_scalar(v: float | int, exact_int: bool) -> float:
-    """One element of :func:`log_abs` (a Python float, or int of a 64-bit int array)."""
-    if exact_int and not -_INT_IN_FLOAT <= v <= _INT_IN_FLOAT:
-        return _text.log_of_int(int(v))[0]
-    v = abs(float(v))
-    if v == 0.0:
-        return -math.inf
-    if v == math.inf or v != v:
-        return v
-    return log_cr(v)
+def _log_abs_scalar(v: Any, wide: bool) -> float:
+    """One element of :func:`log_abs`: a Python float or int, or (``wide``) a long double or big int, exactly."""
+    if wide:
+        if isinstance(v, np.floating):  # a long double: its exact value
+            if v == 0 or not np.isfinite(v):
+                return log_sign_of_float(float(v))[0]
+            return _text.log_of_fraction(*abs(v).as_integer_ratio())[0]
+        if not -_INT_IN_FLOAT <= v <= _INT_IN_FLOAT:
+            return _text.log_of_int(int(v))[0]
+    return log_sign_of_float(float(v))[0]
+
+
+def log_sign_of_float(x: float) -> tuple[float, int]:
+    """Correctly rounded ``(log|x|, sign)`` of a float: what ``LogFloat(x)`` stores.
+
+    The one scalar conversion of a float that ``LogFloat(x)``, the
+    plain-number rule and :func:`log_abs` share; zero gives ``(-inf, 0)``,
+    nan ``(nan, 1)``.
+
+    Parameters
+    ----------
+    x : float
+
+    Returns
+    -------
+    tuple of (float, int)
+
+    Examples
+    --------
+    >>> log_sign_of_float(-1.0), log_sign_of_float(0.0)
+    ((0.0, -1), (-inf, 0))
+    """
+    if x > 0.0:
+        return (log_cr(x), 1) if x != math.inf else (math.inf, 1)
+    if x < 0.0:
+        return (log_cr(-x), -1) if x != -math.inf else (math.inf, -1)
+    if x == 0.0:
+        return -math.inf, 0
+    return math.nan, 1
 
 
 def exp_rounded(log: ArrayLike) -> NDArray[np.float64]:
@@ -212,84 +246,25 @@ def _exp_or_inf(x: float) -> float:
         return math.inf
 
 
-def float_of_log_scalar(log: float) -> float:
-    """The float of a positive LogFloat with this log, by ``float(LogFloat)``'s definition.
-
-    ``y = e**log`` correctly rounded; if the float of y's 12-digit decimal
-    has the same correctly rounded log, the float of the shortest decimal
-    (1 to 12 digits) of y that has it, else y.
-
-    Parameters
-    ----------
-    log : float
-        A natural log.
-
-    Returns
-    -------
-    float
-        0.0 below float range, inf above it.
-
-    Examples
-    --------
-    >>> from logspace._kernels_scalar import log_cr
-    >>> float_of_log_scalar(log_cr(3.0)), float_of_log_scalar(log_cr(0.1))
-    (3.0, 0.1)
-    >>> float_of_log_scalar(0.5)
-    1.6487212707001282
-    """
-    return _shortest_near(log, _exp_or_inf(log))
-
-
-def _shortest_near(log: float, y: float) -> float:
-    """:func:`float_of_log_scalar` given ``y``, the correctly rounded ``e**log``."""
-    if y == 0.0 or y == math.inf or log != log:
-        return y
-    if _log_of_decimal(y, _DIGITS) != log:
-        return y
-    for digits in range(1, _DIGITS):
-        if _log_of_decimal(y, digits) == log:
-            return float(format(y, f".{digits - 1}e"))
-    return float(format(y, f".{_DIGITS - 1}e"))
-
-
-def _shortest_decimals(logs: NDArray[np.float64], ys: NDArray[np.float64]) -> NDArray[np.float64]:
-    """:func:`_shortest_near` for arrays: one pass of formatting per digit count, logs taken together."""
-
-    def decimals(values: NDArray[np.float64], digits: int) -> NDArray[np.float64]:
-        return np.array([float(format(v, f".{digits - 1}e")) for v in values.tolist()], dtype=np.float64)
-
-    out = ys.copy()
-    longest = decimals(ys, _DIGITS)
-    open_ = log_abs(longest) == logs  # these take a decimal; which one is the shortest?
-    for digits in range(1, _DIGITS):
-        if not open_.any():
-            break
-        where = np.flatnonzero(open_)
-        candidates = decimals(ys[where], digits)
-        hit = log_abs(candidates) == logs[where]
-        out[where[hit]] = candidates[hit]
-        open_[where[hit]] = False
-    out[open_] = longest[open_]
-    return out
-
-
-def _log_of_decimal(y: float, digits: int) -> float:
-    """cr_log of the float of ``y`` rounded to ``digits`` significant decimal digits (nan if that is 0 or inf)."""
-    d = float(format(y, f".{digits - 1}e"))
-    if d == 0.0 or d == math.inf:
-        return math.nan
-    return log_cr(d)
+def _float_of_positive_log(log: float) -> float:
+    """``float(LogFloat.from_log(log))`` (:func:`logspace._text.float_of_log`), inf above float range."""
+    try:
+        return _text.float_of_log(log, 1)
+    except OverflowError:
+        return math.inf
 
 
 def float_of_log(log: ArrayLike, negative: ArrayLike | None = None) -> NDArray[np.float64]:
     """``float(LogFloat)`` of every element: the number the repr shows.
 
-    Elementwise exactly :func:`float_of_log_scalar` (with the sign from
-    ``negative``). The common case, a computed value that no short decimal
-    reads back to, is decided for the whole array at once: the relative
-    distance of ``e**log`` to its nearest 12-digit decimal is estimated in
-    float64, and only elements within reach of a decimal whose log could
-    round to ``log`` go through the scalar routine.
+    Elementwise exactly :func:`logspace._text.float_of_log`, the definition
+    of ``float(LogFloat)`` (with the sign from ``negative``; inf instead of
+    its OverflowError). The common case, a computed value that no 12-digit
+    decimal reads back to, is decided for the whole array at once: the
+    relative distance of ``e**log`` to its nearest 12-digit decimal is
+    estimated in float64, and only the elements within reach of a decimal
+    (or of that decimal's float) whose log could round to ``log`` go through
+    the scalar routine, which decides them by the definition itself.
 
     Parameters
     ----------
@@ -310,7 +285,7 @@ def float_of_log(log: ArrayLike, negative: ArrayLike | None = None) -> NDArray[n
     """
     logs = np.asarray(log, dtype=np.float64)
     if logs.size <= _SMALL:
-        y = np.array([float_of_log_scalar(x) for x in logs.reshape(-1).tolist()], dtype=np.float64)
+        y = np.array([_float_of_positive_log(x) for x in logs.reshape(-1).tolist()], dtype=np.float64)
         if negative is not None:
             y = np.where(np.broadcast_to(negative, logs.shape).reshape(-1), -y, y)
         return y.reshape(logs.shape)
@@ -327,14 +302,16 @@ def float_of_log(log: ArrayLike, negative: ArrayLike | None = None) -> NDArray[n
         scaled = np.where(scaled >= 10.0**_DIGITS, scaled / 10.0, scaled)
         scaled = np.where(scaled < 10.0 ** (_DIGITS - 1), scaled * 10.0, scaled)
         distance = np.abs(scaled - np.rint(scaled)) / scaled
-        # cr_log(d) == log needs |ln d - log| <= half an ulp of log; y is
-        # within half its own ulp of e**log, the float of d within half an
-        # ulp of d, and this estimate of the distance within about 2 eps.
+        # A 12-digit decimal D reads back (its log, or the log of its float
+        # d, rounds to log) only if |ln D - log| or |ln d - log| is at most
+        # half an ulp of log; y is within half its own ulp of e**log, d
+        # within half an ulp of D, and this estimate of the distance within
+        # about 2 eps: the elements beyond reach are y by the definition.
         reach = 0.505 * np.spacing(np.abs(flat_log)) + 0.5 * np.spacing(y) / np.where(normal, y, 1.0) + 4 * _EPS
         candidate = normal & (distance <= reach)
         candidate |= (y > 0) & (y < _TINY)  # subnormal: decided one at a time
     if candidate.any():
-        y[candidate] = _shortest_decimals(flat_log[candidate], y[candidate])
+        y[candidate] = [_float_of_positive_log(x) for x in flat_log[candidate].tolist()]
     if negative is not None:
         y = np.where(np.atleast_1d(np.broadcast_to(negative, logs.shape)), -y, y)
     return y.reshape(logs.shape)

@@ -2052,7 +2052,7 @@ def _call(handler: Callable[..., Any], name: str, args: Sequence[Any], kwargs: d
 def array_function(func: Any, types: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     """Dispatch a numpy function on LogArrays, or refuse it with a TypeError naming it."""
     # dask arrays are operands that LogArray takes lazily (see _foreign).
-    if not all(issubclass(t, (LogArray, np.ndarray)) or t.__module__.startswith("dask.") for t in types):
+    if not all(issubclass(t, (LogArray, LogFloat, np.ndarray)) or t.__module__.startswith("dask.") for t in types):
         return NotImplemented
     name = _public_name(func)
     handler = FUNCTIONS.get(func)

@@ -24,7 +24,8 @@ import numpy as np
 from mpmath import libmp
 
 from logspace import _text
-from logspace._kernels_scalar import log_cr, logaddexp, logsubexp_accurate, logsumexp
+from logspace._conversions import log_sign_of_float as _log_of_float
+from logspace._kernels_scalar import logaddexp, logsubexp_accurate, logsumexp
 
 __all__ = ["LogFloat", "fsum", "isclose", "register_array_ufunc"]
 
@@ -193,6 +194,14 @@ class LogFloat:
     __slots__ = ("_float", "_hash", "_log", "_sign")
     _log: float
     _sign: int
+
+    # A LogFloat is a 0-d float64 number, as np.float64 is: with
+    # __array_function__ beside them, duck-array libraries (xarray) keep it as
+    # the 0-d result of a full reduction instead of boxing it in an object array.
+    ndim = 0
+    shape: tuple[int, ...] = ()
+    size = 1
+    dtype = np.dtype(np.float64)
     _float: float
     _hash: int
 
@@ -298,8 +307,78 @@ class LogFloat:
         """
         return self._sign
 
+    def __logspace_log_sign__(self) -> tuple[float, int | None]:
+        """(log, sign or None): how the kernels read a LogFloat, as a LogArray.
+
+        The sign is None for a number that is not negative, so that
+        ``logsumexp(LogFloat(x))`` and ``logaddexp(x, y)`` work on the stored
+        logs, never on linear values that may underflow.
+
+        Examples
+        --------
+        >>> import logspace
+        >>> x = LogFloat("1e-5000")
+        >>> x.__logspace_log_sign__()
+        (-11512.925464970229, None)
+        >>> bool(logspace.logaddexp(x, x) == (x + x).log)
+        True
+        """
+        return self._log, (self._sign if self._sign < 0 else None)
+
     # ------------------------------------------------------------------
     # numpy interoperability
+
+    @property
+    def real(self) -> LogFloat:
+        """The number itself (a LogFloat is real), as ``float.real``."""
+        return self
+
+    @property
+    def imag(self) -> LogFloat:
+        """Zero, as ``float.imag``."""
+        return _ZERO
+
+    def item(self) -> LogFloat:
+        """The LogFloat itself, as ``LogArray.item()`` of a 0-d array gives it."""
+        return self
+
+    # x[()] does not make a LogFloat iterable: no iteration through __getitem__
+    # (np.iterable(x) is False, as for a float).
+    __iter__ = None
+
+    def __getitem__(self, key: Any) -> LogFloat:
+        """``x[()]`` and ``x[...]`` are x, as for a 0-d array; a scalar has no other index."""
+        if key == () or key is Ellipsis:
+            return self
+        raise TypeError(f"LogFloat is a scalar: it takes only the empty index x[()], not {key!r}")
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        """A 0-d object array holding the LogFloat: no trip through linear values.
+
+        ``np.asarray(x, dtype=float)`` gives ``float(x)``, as for any number.
+        """
+        out = np.empty((), dtype=object)
+        out[()] = self
+        return out if dtype is None else out.astype(dtype)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """numpy functions on a LogFloat: LogArray operands decide, else numpy's own implementation.
+
+        A call with a LogArray among its arguments is the LogArray's (which
+        takes a LogFloat as a 0-d operand); with LogFloats and ndarrays only,
+        numpy's implementation runs as for any Python object, so
+        ``np.sum(LogFloat(x))`` is still ``LogFloat(x)``. The method makes a
+        LogFloat a 0-d duck array for xarray (see ``ndim``, ``shape``, ``dtype``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> np.sum(LogFloat("1e-5000")), np.ndim(LogFloat(2.0))
+        (LogFloat('1e-5000'), 0)
+        """
+        if not all(issubclass(t, (LogFloat, np.ndarray)) for t in types):
+            return NotImplemented
+        return func._implementation(*args, **kwargs)
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """numpy ufuncs on a LogFloat: the scalar rule for scalars, else the array side.
@@ -946,17 +1025,6 @@ def _real_of_mpf(y: Any) -> float | Fraction | None:
     return Fraction(man << exp) if exp >= 0 else Fraction(man, 1 << -exp)
 
 
-def _log_of_float(x: float) -> tuple[float, int]:
-    """Correctly rounded (log, sign) of a float."""
-    if x > 0.0:
-        return (log_cr(x), 1) if x != _INF else (_INF, 1)
-    if x < 0.0:
-        return (log_cr(-x), -1) if x != -_INF else (_INF, -1)
-    if x == 0.0:
-        return -_INF, 0
-    return _NAN, 1
-
-
 def _is_complex(value: Any) -> bool:
     return isinstance(value, (complex, np.complexfloating)) or (
         isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real)
@@ -1098,6 +1166,7 @@ def _add_signed(a: float, s: int, b: float, t: int) -> LogFloat:
 
 
 _ONE = LogFloat.from_log(0.0)
+_ZERO = LogFloat.from_log(-_INF, 0)
 
 
 def _pow_real(a: float, s: int, y: int | float | Fraction | Decimal) -> LogFloat:

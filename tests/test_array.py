@@ -1633,6 +1633,45 @@ def test_property_mask_and_elementwise_comparisons_agree(values, v, dtype, op):
     assert op(v, a).tolist() == [op(LogFloat(v), x) for x in a]
 
 
+_PLAIN_NUMBERS = st.one_of(
+    st.floats(allow_nan=False),
+    st.integers(-(10**30), 10**30),
+    st.fractions(max_denominator=10**20),
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.floats(allow_nan=False, width=32).map(np.float32),
+    st.integers(-(2**63), 2**63 - 1).map(np.int64),
+    st.floats(allow_nan=False).map(np.float64),
+)
+
+
+@HYP
+@given(
+    st.lists(st.floats(allow_nan=False), min_size=1, max_size=6),
+    _PLAIN_NUMBERS,
+    st.sampled_from(DTYPES),
+    st.sampled_from(COMPARISONS),
+)
+def test_property_comparisons_with_plain_numbers_agree_with_the_elements(values, v, dtype, op):
+    # LogFloat comparisons take a plain number by the same rule as LogArray's: v stands for LogFloat(v).
+    with np.errstate(over="ignore"):
+        a = LogArray(np.array(values, dtype=np.float64), dtype=dtype)
+    assert op(a, v).tolist() == [bool(op(x, v)) for x in a]
+    assert np.asarray(op(v, a)).tolist() == [bool(op(v, x)) for x in a]
+
+
+@HYP
+@given(_PLAIN_NUMBERS.filter(lambda v: not isinstance(v, np.float32)))
+def test_property_logarray_element_is_the_logfloat_bit_for_bit(v):
+    # float64 arrays: LogArray([v])[0] is LogFloat(v), from ints, Fractions, Decimals and numpy scalars
+    # too (np.float32 values make a float32 array, whose logs are rounded to float32).
+    for element in (LogArray([v])[0], LogArray([v] * 20)[19], LogArray(np.array([v], dtype=object))[0]):
+        expected = LogFloat(v)
+        assert (element.log, element.sign) == (expected.log, expected.sign)
+        assert element == expected and hash(element) == hash(expected)
+    text = str(LogFloat(v))
+    assert (LogArray([text])[0].log, LogArray([text])[0].sign) == (LogFloat(text).log, LogFloat(text).sign)
+
+
 def test_comparison_with_a_plain_number_is_with_its_logfloat():
     # Was [False, True] while a[0] > 0.1 was True.
     a = LogArray([0.1, 0.2])
@@ -1665,8 +1704,7 @@ def test_to_numpy_is_float_of_each_element():
     assert a.to_numpy().tolist() == [3.0, 0.1, 1e-300, 1000.0, -2.5]  # the numbers the repr shows
     computed = LogArray([0.1]) * 3  # not a short decimal: the correctly rounded e**log
     assert computed.to_numpy()[0] == math.exp(computed.log[0]) or computed.to_numpy()[0] == 0.30000000000000004
-    if hasattr(logspace._text, "float_of_log"):  # float(LogFloat) by the same definition
-        assert a.to_numpy().tolist() == [float(x) for x in a]
+    assert a.to_numpy().tolist() == [float(x) for x in a]  # float(LogFloat) by the same definition
 
 
 def test_asarray_of_tiny_values_warns_regression():
@@ -1707,10 +1745,13 @@ def test_kernels_take_signed_logarrays():
 
 
 def test_kernels_take_logfloats():
-    if not hasattr(LogFloat, "__logspace_log_sign__"):
-        pytest.skip("LogFloat gets __logspace_log_sign__ from the scalar side")
     x = LogFloat("1e-5000")
     assert logspace.logaddexp(x, x) == (x + x).log
+    assert logspace.logsumexp(x) == x.log
+    y = LogFloat("-2e-5000")
+    assert logspace.logaddexp(x, y) == (x + y).log
+    log, sign = logspace.logsumexp(y, return_sign=True)
+    assert (log, sign) == (y.log, -1)
 
 
 def test_inplace_operators_write_through_views():

@@ -25,7 +25,11 @@ HYP = settings(max_examples=200, deadline=None)
 
 
 def reference_float_of_log(log: float) -> float:
-    """float(LogFloat.from_log(log)) by its definition (y, then the shortest of 1..12 digits)."""
+    """float(LogFloat.from_log(log)) by its definition (y, then the shortest of 1..12 digits).
+
+    A candidate, ``y`` rounded to p significant digits, reads back when its
+    float or its decimal string makes a LogFloat with this log.
+    """
     try:
         y = exp_cr(log)
     except OverflowError:
@@ -33,15 +37,16 @@ def reference_float_of_log(log: float) -> float:
     if y == 0.0 or log != log:
         return y
 
-    def decimal(p: int) -> float:
-        return float(format(y, f".{p - 1}e"))
+    def decimal(p: int) -> str:
+        return format(y, f".{p - 1}e")
 
-    def reads_back(d: float) -> bool:
-        return 0.0 < d < math.inf and log_cr(d) == log
+    def reads_back(text: str) -> bool:
+        d = float(text)
+        return (0.0 < d < math.inf and log_cr(d) == log) or LogFloat(text).log == log
 
     if not reads_back(decimal(12)):
         return y
-    return next(decimal(p) for p in range(1, 13) if reads_back(decimal(p)))
+    return next(float(decimal(p)) for p in range(1, 13) if reads_back(decimal(p)))
 
 
 _MP = mpmath.MPContext()  # a private context: mpmath's global one is left alone
@@ -142,11 +147,14 @@ def test_float_of_log_matches_the_definition():
 
 
 def test_float_of_log_matches_the_scalar_float_of_the_text_layer():
-    float_of_log = getattr(_text, "float_of_log", None)
-    if float_of_log is None:
-        pytest.skip("logspace._text.float_of_log (the scalar float(LogFloat)) is not in this branch yet")
-    logs = np.concatenate([short_decimal_logs(), np.random.default_rng(6).uniform(-745.0, 709.0, 1000)])
-    np.testing.assert_array_equal(_conversions.float_of_log(logs), [float_of_log(float(v), 1) for v in logs])
+    rng = np.random.default_rng(6)
+    decimal_logs = [LogFloat(text).log for text in ["0.1", "0.3", "0.7", "1e-300", "6.02e23", "0.123456789012"]]
+    logs = np.concatenate([short_decimal_logs(), decimal_logs, rng.uniform(-745.0, 709.0, 1000)])
+    np.testing.assert_array_equal(_conversions.float_of_log(logs), [_text.float_of_log(float(v), 1) for v in logs])
+    signs = rng.choice([-1, 1], logs.size)
+    np.testing.assert_array_equal(
+        _conversions.float_of_log(logs, signs < 0), [_text.float_of_log(float(v), int(s)) for v, s in zip(logs, signs)]
+    )
 
 
 def test_float_of_log_gives_short_floats_back():
@@ -169,6 +177,73 @@ def test_logarray_element_is_the_logfloat_bit_for_bit(v):
 def test_float_of_log_property(log):
     assert _conversions.float_of_log(np.array([log]))[0] == reference_float_of_log(log)
     assert LogArray.from_log([log]).to_numpy()[0] == reference_float_of_log(log)
+
+
+def _elements_agree_with_float(a: LogArray) -> None:
+    """a.to_numpy()[i] is float(a[i]) (rounded to float32 for a float32 array), in both conversion paths."""
+    expected = [float(x) for x in a]
+    if a.dtype == np.float32:
+        expected = np.array(expected, dtype=np.float32).tolist()
+    assert a.to_numpy().tolist() == expected
+    repeated = np.concatenate([a.log] * 20)  # beyond _SMALL: the vector filter
+    tiled = LogArray.from_log(repeated, dtype=a.dtype) if not a.signed else LogArray.from_log(
+        repeated, np.concatenate([a.sign] * 20), dtype=a.dtype
+    )
+    assert tiled.to_numpy().tolist() == expected * 20
+
+
+_IN_RANGE = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False).filter(lambda v: v == 0 or abs(v) > 1e-300)
+_DTYPES = st.sampled_from([np.float64, np.float32])
+
+
+@HYP
+@given(st.lists(_IN_RANGE, min_size=1, max_size=8), _DTYPES)
+def test_to_numpy_is_float_of_each_element_for_floats(values, dtype):
+    if dtype == np.float32:
+        values = [v for v in values if v == 0 or 1e-37 < abs(v) < 1e38]
+        if not values:
+            return
+    _elements_agree_with_float(LogArray(values, dtype=dtype))
+
+
+_DECIMAL_STRINGS = st.builds(
+    lambda mantissa, digits, exponent: f"{mantissa / 10**digits:.{digits}f}e{exponent}",
+    st.integers(-(10**15), 10**15), st.integers(0, 15), st.integers(-300, 290),
+)
+
+
+@HYP
+@given(st.lists(_DECIMAL_STRINGS, min_size=1, max_size=8), _DTYPES)
+def test_to_numpy_is_float_of_each_element_for_decimal_strings(texts, dtype):
+    if dtype == np.float32:
+        texts = [t for t in texts if float(t) == 0 or 1e-37 < abs(float(t)) < 1e38]
+        if not texts:
+            return
+    a = LogArray(texts, dtype=dtype)
+    _elements_agree_with_float(a)
+    if dtype == np.float64:
+        assert all(float(LogFloat(t)) == float(a[i]) for i, t in enumerate(texts))
+
+
+@HYP
+@given(st.lists(_IN_RANGE, min_size=1, max_size=8), st.lists(_IN_RANGE, min_size=1, max_size=8), _DTYPES)
+def test_to_numpy_is_float_of_each_element_for_computed_values(xs, ys, dtype):
+    n = min(len(xs), len(ys))
+    x = LogArray(xs[:n], dtype=dtype)
+    y = LogArray(ys[:n], dtype=dtype)
+    with np.errstate(all="ignore"):
+        computed = [x * y, x + y, x / 3, abs(x * 0.1) ** 0.5]
+    for a in computed:
+        in_range = np.abs(a.log) < (80.0 if dtype == np.float32 else 690.0)
+        if in_range.all():
+            _elements_agree_with_float(a)
+
+
+def test_to_numpy_of_decimal_strings_regression():
+    # The vector conversion tested only the floats of the candidates: 30 elements from '0.1' gave
+    # 0.09999999999999998 where float(LogFloat('0.1')) is 0.1.
+    a = LogArray(["0.1", "0.7", "1e-300"] * 10)
+    assert a.to_numpy().tolist() == [0.1, 0.7, 1e-300] * 10 == [float(x) for x in a]
 
 
 def test_log_in_base_rounds_as_logfloat():
@@ -197,3 +272,19 @@ def test_underflow_warning_is_exported_and_filterable():
         warnings.simplefilter("error", logspace.UnderflowWarning)
         with pytest.raises(logspace.UnderflowWarning):
             np.asarray(LogArray(["1e-5000"]))
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant <= 52, reason="long double is float64 here")
+def test_long_double_values_are_taken_exactly_regression():
+    # LogArray took long double values as float64 (1 + 2**-60 became 1) where LogFloat takes them
+    # exactly, so LogArray([1.0]) < w was [False] and LogFloat(1.0) < w True.
+    w = np.longdouble(1) + np.longdouble(2) ** -60
+    assert LogArray([w])[0].log == LogFloat(w).log == 2.0**-60  # log(1 + x) = x - x**2/2 rounds to x
+    values = np.array([w, -w / 3, np.longdouble("1e4000"), 0, np.inf, np.nan] * 5, dtype=np.longdouble)
+    for a in (LogArray(values[:6]), LogArray(values)):
+        expected = [LogFloat(v) for v in values[: a.size]]
+        assert [x.log for x in a][:5] == [x.log for x in expected][:5] and math.isnan(a[5].log)
+        assert [x.sign for x in a] == [x.sign for x in expected]
+    one = LogArray([1.0, 2.0])
+    assert (one < w).tolist() == [LogFloat(1.0) < w, LogFloat(2.0) < w] == [True, False]
+    assert (one * w).dtype == np.float64

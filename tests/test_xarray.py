@@ -45,10 +45,15 @@ def test_reductions_along_a_dimension(tiny, name):
 @pytest.mark.parametrize("name", ["sum", "mean", "max"])
 def test_full_reductions_keep_the_exact_value_regression(tiny, name):
     # xr.DataArray(a).mean() gave a float 0.0 for values near 1e-5000.
+    # xarray kept only results with __array_function__ and boxed the LogFloat in an object array.
     d = xr.DataArray(tiny, dims=("t", "k"))
-    assert same(getattr(d, name)().data, getattr(tiny, name)())
+    reduced = getattr(d, name)()
+    assert isinstance(reduced.data, LogFloat)  # a 0-d duck array for xarray, not an object array
+    assert same(reduced.data, getattr(tiny, name)())
+    assert same((reduced * 2).data, getattr(tiny, name)() * 2)
     far = xr.DataArray(LogArray(["1e-5000", "3e-5000"]), dims="x")
     assert far.mean().item() == LogFloat("2e-5000")
+    assert "2e-5000" in repr(far.mean()) and "2e-5000" in repr(xr.Dataset({"m": far.mean()}))
 
 
 def test_indexing(tiny):
