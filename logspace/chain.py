@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from logspace import _chain_numpy, _kernels, _native
+from logspace import _backends, _chain_numpy, _kernels, _native
 from logspace._array import LogArray
 from logspace._scalar import LogFloat
 
@@ -133,7 +133,7 @@ def _weights(x: Any, name: str, core: int, keep_logs: bool = False, linear: bool
     """
     if not isinstance(x, LogArray):
         arr = x if isinstance(x, np.ndarray) else None
-        if arr is None and not isinstance(x, LogFloat) and not _kernels.is_lazy(x):
+        if arr is None and not isinstance(x, LogFloat) and not _backends.is_lazy(x):
             try:
                 arr = np.asarray(x)
             except (TypeError, ValueError):
@@ -152,7 +152,7 @@ def _weights(x: Any, name: str, core: int, keep_logs: bool = False, linear: bool
         x = LogArray(x)
     if x.signed and bool(np.asarray((x.sign < 0).any())):
         raise ValueError(f"{name}: weights must be non-negative")
-    if _kernels.is_lazy(x.log):
+    if _backends.is_lazy(x.log):
         return _Weights(None, None, None, lazy=x.log)
     log = np.ascontiguousarray(x.log, dtype=np.float64)
     if log.size:
