@@ -712,8 +712,8 @@ class LogArray:
             -1, 0 or 1 for each value, or booleans (True for negative); the
             array is signed exactly when it is given.
         dtype : float32 or float64, optional
-            dtype of the stored logs (that of ``log`` when it is float32 or
-            float64, else float64).
+            The dtype of the stored logs (that of ``log`` when it is float32
+            or float64, else float64).
 
         Returns
         -------
@@ -768,7 +768,7 @@ class LogArray:
         shape : int or tuple of ints
             Shape of the array.
         dtype : float32 or float64, optional
-            dtype of the stored logs; float64 by default.
+            The dtype of the stored logs; float64 by default.
         signed : bool, optional
             Whether the array may hold negative values (assigned later); unsigned
             by default.
@@ -797,7 +797,7 @@ class LogArray:
         shape : int or tuple of ints
             Shape of the array.
         dtype : float32 or float64, optional
-            dtype of the stored logs; float64 by default.
+            The dtype of the stored logs; float64 by default.
         signed : bool, optional
             Whether the array may hold negative values (assigned later); unsigned
             by default.
@@ -830,7 +830,7 @@ class LogArray:
             The value of every element; a decimal string such as
             ``'1e-5000'`` may lie beyond float range.
         dtype : float32 or float64, optional
-            dtype of the stored logs; float64 by default.
+            The dtype of the stored logs; float64 by default.
         signed : bool, optional
             Whether the array may hold negative values. By default it is
             signed exactly when ``fill_value`` is negative; ``signed=False``
@@ -1086,7 +1086,7 @@ class LogArray:
         Parameters
         ----------
         dtype : float32 or float64
-            dtype of the copy's logs; any other dtype is a TypeError.
+            The dtype of the copy's logs; any other dtype is a TypeError.
 
         Returns
         -------

@@ -314,7 +314,7 @@ def log1pexp(x: ArrayLike) -> Any:
     Returns
     -------
     ndarray or scalar
-        log(1 + exp(x)), in the dtype of ``x`` (float64 for integers).
+        The values log(1 + exp(x)), in the dtype of ``x`` (float64 for integers).
 
     Examples
     --------
@@ -370,7 +370,7 @@ def log1mexp(x: ArrayLike) -> Any:
     Returns
     -------
     ndarray or scalar
-        log(1 - exp(x)), in the dtype of ``x`` (float64 for integers).
+        The values log(1 - exp(x)), in the dtype of ``x`` (float64 for integers).
 
     Examples
     --------
