@@ -698,11 +698,32 @@ class LogArray:
         booleans that are True for negative numbers, as ``np.signbit``.
         Anything else is an error, and so are boolean logs.
 
-        >>> LogArray.from_log([-11512.925464970229, 0.0])
-        LogArray(['1e-5000',       '1'])
-
         ``log`` (and ``sign``) may be dask arrays: the LogArray is then lazy
         (see docs/dask.md).
+
+        Parameters
+        ----------
+        log : array_like
+            Natural logs of the magnitudes; -inf stands for zero. An ndarray
+            of float32 or float64 is used as it is, not copied.
+        sign : array_like, optional
+            -1, 0 or 1 for each value, or booleans (True for negative); the
+            array is signed exactly when it is given.
+        dtype : float32 or float64, optional
+            The dtype of the stored logs (that of ``log`` when it is float32
+            or float64, else float64).
+
+        Returns
+        -------
+        LogArray
+            The numbers ``sign * exp(log)``.
+
+        Examples
+        --------
+        >>> LogArray.from_log([-11512.925464970229, 0.0])
+        LogArray(['1e-5000',       '1'])
+        >>> LogArray.from_log(np.log([2.0, 0.5]), sign=[-1, 1]).to_numpy()
+        array([-2. ,  0.5])
         """
         dt = _check_dtype(dtype)
         if isinstance(log, np.ma.MaskedArray) or isinstance(sign, np.ma.MaskedArray):
@@ -738,12 +759,59 @@ class LogArray:
 
     @classmethod
     def zeros(cls, shape: int | tuple[int, ...], dtype: DTypeLike = np.float64, signed: bool = False) -> LogArray:
-        """Array of zeros (logs of -inf)."""
+        """Array of zeros (logs of -inf).
+
+        Parameters
+        ----------
+        shape : int or tuple of ints
+            Shape of the array.
+        dtype : float32 or float64, optional
+            The dtype of the stored logs; float64 by default.
+        signed : bool, optional
+            Whether the array may hold negative values (assigned later); unsigned
+            by default.
+
+        Returns
+        -------
+        LogArray
+            Zeros of that shape.
+
+        Examples
+        --------
+        >>> LogArray.zeros(3)
+        LogArray([0., 0., 0.])
+        >>> LogArray.zeros((2, 3)).log
+        array([[-inf, -inf, -inf],
+               [-inf, -inf, -inf]])
+        """
         return cls.full(shape, 0.0, dtype=dtype, signed=signed)
 
     @classmethod
     def ones(cls, shape: int | tuple[int, ...], dtype: DTypeLike = np.float64, signed: bool = False) -> LogArray:
-        """Array of ones (logs of 0)."""
+        """Array of ones (logs of 0).
+
+        Parameters
+        ----------
+        shape : int or tuple of ints
+            Shape of the array.
+        dtype : float32 or float64, optional
+            The dtype of the stored logs; float64 by default.
+        signed : bool, optional
+            Whether the array may hold negative values (assigned later); unsigned
+            by default.
+
+        Returns
+        -------
+        LogArray
+            Ones of that shape.
+
+        Examples
+        --------
+        >>> LogArray.ones(3)
+        LogArray([1., 1., 1.])
+        >>> LogArray.ones((2, 2), dtype=np.float32).dtype
+        dtype('float32')
+        """
         return cls.full(shape, 1.0, dtype=dtype, signed=signed)
 
     @classmethod
@@ -752,8 +820,31 @@ class LogArray:
     ) -> LogArray:
         """Array filled with one value (a number, LogFloat or decimal string).
 
+        Parameters
+        ----------
+        shape : int or tuple of ints
+            Shape of the array.
+        fill_value : float, int, LogFloat or str
+            The value of every element; a decimal string such as
+            ``'1e-5000'`` may lie beyond float range.
+        dtype : float32 or float64, optional
+            The dtype of the stored logs; float64 by default.
+        signed : bool, optional
+            Whether the array may hold negative values. By default it is
+            signed exactly when ``fill_value`` is negative; ``signed=False``
+            with a negative value is a ValueError.
+
+        Returns
+        -------
+        LogArray
+            ``fill_value`` in every element.
+
+        Examples
+        --------
         >>> LogArray.full(2, '1e-5000')
         LogArray(['1e-5000', '1e-5000'])
+        >>> LogArray.full((2, 2), -0.5).signed
+        True
         """
         value = fill_value if isinstance(fill_value, LogFloat) else LogFloat(fill_value)
         dt = _check_dtype(dtype)
@@ -769,7 +860,18 @@ class LogArray:
 
     @property
     def log(self) -> NDArray[Any]:
-        """The stored natural logs of the magnitudes (no copy)."""
+        """The stored natural logs of the magnitudes (no copy).
+
+        An ndarray (a dask array for a lazy LogArray) of the array's shape
+        and dtype; -inf for zeros. Writing to it changes the array.
+
+        Examples
+        --------
+        >>> LogArray([1.0, 0.0, -1.0]).log
+        array([  0., -inf,   0.])
+        >>> float(LogArray(['1e-5000']).log[0])
+        -11512.925464970229
+        """
         return self._log
 
     def log10(self) -> NDArray[Any]:
@@ -814,43 +916,113 @@ class LogArray:
 
     @property
     def sign(self) -> NDArray[Any]:
-        """Signs as -1, 0, 1 (nan for nan), in the dtype of the logs."""
+        """Signs as -1, 0, 1 (nan for nan), in the dtype of the logs.
+
+        With :attr:`log` they describe each value: ``sign * exp(log)``.
+
+        Examples
+        --------
+        >>> LogArray([-2.0, 0.0, 3.0]).sign
+        array([-1.,  0.,  1.])
+        """
         return _sign_of(self._log, self._neg)
 
     @property
     def signed(self) -> bool:
-        """Whether the array can hold negative numbers."""
+        """Whether the array can hold negative numbers.
+
+        An unsigned array stores no signs; assigning a negative value to it
+        is an error (see :meth:`as_signed`).
+
+        Examples
+        --------
+        >>> LogArray([0.5, 0.25]).signed, LogArray([0.5, -0.25]).signed
+        (False, True)
+        """
         return self._neg is not None
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """Tuple of array dimensions, as ``ndarray.shape``.
+
+        Examples
+        --------
+        >>> LogArray([[0.5, 0.25, 1.0], [1.0, 2.0, 3.0]]).shape
+        (2, 3)
+        """
         return self._log.shape
 
     @property
     def ndim(self) -> int:
+        """Number of array dimensions, as ``ndarray.ndim``.
+
+        Examples
+        --------
+        >>> LogArray([[0.5, 0.25], [1.0, 2.0]]).ndim
+        2
+        """
         return self._log.ndim
 
     @property
     def size(self) -> int:
+        """Number of elements, as ``ndarray.size``.
+
+        Examples
+        --------
+        >>> LogArray([[0.5, 0.25, 1.0], [1.0, 2.0, 3.0]]).size
+        6
+        """
         return self._log.size
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        """dtype of the stored logs (float32 or float64)."""
+        """dtype of the stored logs (float32 or float64).
+
+        It sets the precision of the logs, not the range of the values: a
+        float32 LogArray holds 1e-5000 too.
+
+        Examples
+        --------
+        >>> LogArray([0.5]).dtype
+        dtype('float64')
+        >>> LogArray(['1e-5000'], dtype=np.float32).dtype
+        dtype('float32')
+        """
         return self._log.dtype
 
     @property
     def real(self) -> LogArray:
-        """The array itself: its numbers are real (as ``ndarray.real`` of a real array)."""
+        """The array itself: its numbers are real (as ``ndarray.real`` of a real array).
+
+        Examples
+        --------
+        >>> a = LogArray([0.5, -2.0])
+        >>> a.real is a
+        True
+        """
         return self
 
     @property
     def imag(self) -> LogArray:
-        """Zeros of the same shape and dtype: the numbers are real."""
+        """Zeros of the same shape and dtype: the numbers are real.
+
+        Examples
+        --------
+        >>> LogArray([0.5, -2.0]).imag
+        LogArray([0., 0.])
+        """
         return LogArray.zeros(self.shape, dtype=self.dtype)
 
     @property
     def T(self) -> LogArray:
+        """The transposed array (a view), as ``ndarray.T``; see :meth:`transpose`.
+
+        Examples
+        --------
+        >>> LogArray([[0.5, 0.25], [1.0, 2.0]]).T
+        LogArray([[0.5 , 1.  ],
+                  [0.25, 2.  ]])
+        """
         return self.transpose()
 
     def __len__(self) -> int:
@@ -866,22 +1038,97 @@ class LogArray:
         return LogArray._from_parts(fn(self._log, *args, **kwargs), neg)
 
     def copy(self) -> LogArray:
+        """A copy of the array (its logs and signs), as ``ndarray.copy``.
+
+        Returns
+        -------
+        LogArray
+            Writing to it leaves this array unchanged.
+
+        Examples
+        --------
+        >>> a = LogArray([0.5, 0.25])
+        >>> b = a.copy()
+        >>> b[0] = 1.0
+        >>> a
+        LogArray([0.5 , 0.25])
+        """
         return self._map(_backends.copy)
 
     def __copy__(self) -> LogArray:
         return self.copy()  # as ndarray: copy.copy copies the data (__reduce__ would share it)
 
     def as_signed(self) -> LogArray:
-        """A signed copy (one that can hold negative values)."""
+        """A signed copy (one that can hold negative values).
+
+        Returns
+        -------
+        LogArray
+            The same values, signed; a signed array gives a copy of itself.
+
+        Examples
+        --------
+        >>> a = LogArray([0.5, 0.25]).as_signed()
+        >>> a.signed
+        True
+        >>> a[0] = -1.0
+        >>> a
+        LogArray([-1.  ,  0.25])
+        """
         neg = np.zeros_like(self._log, dtype=bool) if self._neg is None else self._neg.copy()
         return LogArray._from_parts(self._log.copy(), neg)
 
     def astype(self, dtype: DTypeLike) -> LogArray:
-        """Copy with logs stored as float32 or float64."""
+        """Copy with logs stored as float32 or float64.
+
+        Parameters
+        ----------
+        dtype : float32 or float64
+            The dtype of the copy's logs; any other dtype is a TypeError.
+
+        Returns
+        -------
+        LogArray
+            The same values (their logs rounded to ``dtype``), with the
+            same signedness.
+
+        Examples
+        --------
+        >>> a = LogArray(['1e-5000', 1.0]).astype(np.float32)
+        >>> a.dtype
+        dtype('float32')
+        >>> a.log[1]
+        np.float32(0.0)
+        >>> bool(a[0] > 0)
+        True
+        """
         dt = _check_dtype(dtype)
         return LogArray._from_parts(self._log.astype(dt), None if self._neg is None else self._neg.copy())
 
     def reshape(self, *shape: Any, order: str = "C") -> LogArray:
+        """The same values in a new shape, as ``ndarray.reshape``.
+
+        Parameters
+        ----------
+        *shape : int or tuple of ints
+            The new shape, as one tuple or as separate ints; one of them may be
+            -1 (inferred).
+        order : {'C', 'F', 'A'}, optional
+            The index order in which elements are read and placed.
+
+        Returns
+        -------
+        LogArray
+            A view where numpy gives one.
+
+        Examples
+        --------
+        >>> LogArray([0.5, 0.25, 1.0, 2.0]).reshape(2, 2)
+        LogArray([[0.5 , 0.25],
+                  [1.  , 2.  ]])
+        >>> LogArray([0.5, 0.25, 1.0, 2.0]).reshape((2, -1)).shape
+        (2, 2)
+        """
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         # The method, not np.reshape: dask's takes no order, and C order is its only one.
@@ -890,25 +1137,122 @@ class LogArray:
         return self._map(np.reshape, shape, order=order)
 
     def ravel(self, order: str = "C") -> LogArray:
+        """The values as a 1-D array, as ``ndarray.ravel``.
+
+        Parameters
+        ----------
+        order : {'C', 'F', 'A', 'K'}, optional
+            The index order in which elements are read.
+
+        Returns
+        -------
+        LogArray
+            A view where numpy gives one.
+
+        Examples
+        --------
+        >>> LogArray([[0.5, 0.25], [1.0, 2.0]]).ravel()
+        LogArray([0.5 , 0.25, 1.  , 2.  ])
+        >>> LogArray([[0.5, 0.25], [1.0, 2.0]]).ravel(order="F")
+        LogArray([0.5 , 1.  , 0.25, 2.  ])
+        """
         if order == "C":
             return self._map(lambda a: a.ravel())
         return self._map(np.ravel, order=order)
 
     def flatten(self, order: str = "C") -> LogArray:
+        """A 1-D copy of the values, as ``ndarray.flatten``.
+
+        Parameters
+        ----------
+        order : {'C', 'F', 'A', 'K'}, optional
+            The index order in which elements are read.
+
+        Returns
+        -------
+        LogArray
+            Always a copy.
+
+        Examples
+        --------
+        >>> LogArray([[0.5, 0.25], [1.0, 2.0]]).flatten()
+        LogArray([0.5 , 0.25, 1.  , 2.  ])
+        """
         if order == "C":
             return self._map(lambda a: a.flatten())
         return self._map(lambda a: a.flatten(order=order))
 
     def transpose(self, *axes: Any) -> LogArray:
+        """The array with its axes permuted (a view), as ``ndarray.transpose``.
+
+        Parameters
+        ----------
+        *axes : None, tuple of ints, or ints, optional
+            The new order of the axes, as one tuple or as separate ints; by
+            default (or None) they are reversed.
+
+        Returns
+        -------
+        LogArray
+            A view of the same logs and signs.
+
+        Examples
+        --------
+        >>> LogArray.ones((2, 3, 4)).transpose().shape
+        (4, 3, 2)
+        >>> LogArray.ones((2, 3, 4)).transpose(1, 0, 2).shape
+        (3, 2, 4)
+        """
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = () if axes[0] is None else tuple(axes[0])
         return self._map(np.transpose, axes or None)
 
     def squeeze(self, axis: Any = None) -> LogArray:
+        """The array without axes of length one, as ``ndarray.squeeze``.
+
+        Parameters
+        ----------
+        axis : None or int or tuple of ints, optional
+            The axes to remove (each must have length one); all of length one by
+            default.
+
+        Returns
+        -------
+        LogArray
+            A view of the same logs and signs.
+
+        Examples
+        --------
+        >>> LogArray([[0.5], [0.25]]).squeeze()
+        LogArray([0.5 , 0.25])
+        >>> LogArray.ones((1, 2, 1)).squeeze(axis=0).shape
+        (2, 1)
+        """
         return self._map(np.squeeze, axis=axis)
 
     def item(self, *args: Any) -> LogFloat:
-        """One element as a LogFloat (no argument: the only element); computes a lazy array."""
+        """One element as a LogFloat (no argument: the only element); computes a lazy array.
+
+        Parameters
+        ----------
+        *args : int or tuple of ints, optional
+            As for ``ndarray.item``: none for an array of one element, a
+            flat index, or one index per axis.
+
+        Returns
+        -------
+        LogFloat
+            The element, exactly (even beyond float range).
+
+        Examples
+        --------
+        >>> LogArray([[0.5, 0.25], [1.0, 2.0]]).item(1, 0)
+        LogFloat(1.0)
+        >>> LogArray([[0.5, 0.25], [1.0, 2.0]]).item(3)
+        LogFloat(2.0)
+        >>> LogArray(['1e-5000']).item() == LogFloat('1e-5000')
+        True
+        """
         if _backends.is_lazy(self._log):
             computed = self.compute()
             return computed if isinstance(computed, LogFloat) else computed.item(*args)
@@ -917,7 +1261,19 @@ class LogArray:
         return _scalar(log, negative)
 
     def tolist(self) -> Any:
-        """Nested lists of LogFloats."""
+        """Nested lists of LogFloats.
+
+        Returns
+        -------
+        list or LogFloat
+            One list level per axis, as ``ndarray.tolist``; a 0-d array
+            gives its LogFloat.
+
+        Examples
+        --------
+        >>> LogArray([[0.5, 0.25], [1.0, 2.0]]).tolist()
+        [[LogFloat(0.5), LogFloat(0.25)], [LogFloat(1.0), LogFloat(2.0)]]
+        """
         if self.ndim == 0:
             return self.item()
         return [row.tolist() if isinstance(row, LogArray) else row for row in self]
@@ -1058,6 +1414,8 @@ class LogArray:
     def chunks(self) -> tuple[tuple[int, ...], ...] | None:
         """Chunk sizes along each axis of a dask-backed array; None for a numpy-backed one.
 
+        Examples
+        --------
         >>> import numpy as np
         >>> import dask.array as da
         >>> a = LogArray.from_log(da.from_array(np.log([0.5, 0.25, 0.125]), chunks=2))
@@ -1074,6 +1432,19 @@ class LogArray:
         Keywords go to :func:`dask.compute` (``scheduler=...``). A
         numpy-backed array is returned as it is.
 
+        Parameters
+        ----------
+        **kwargs
+            Keyword arguments of :func:`dask.compute`, such as
+            ``scheduler="threads"``.
+
+        Returns
+        -------
+        LogArray or LogFloat
+            A numpy-backed LogArray, or a LogFloat for a 0-d array.
+
+        Examples
+        --------
         >>> import numpy as np
         >>> import dask.array as da
         >>> a = LogArray.from_log(da.from_array(np.log([0.5, 0.25, 0.125]), chunks=2))
@@ -1096,6 +1467,19 @@ class LogArray:
         chunks (see :func:`dask.persist`); a numpy-backed array is returned
         as it is.
 
+        Parameters
+        ----------
+        **kwargs
+            Keyword arguments of :func:`dask.persist`, such as
+            ``scheduler="threads"``.
+
+        Returns
+        -------
+        LogArray
+            Lazy still, its chunks already computed.
+
+        Examples
+        --------
         >>> import numpy as np
         >>> import dask.array as da
         >>> a = LogArray.from_log(da.from_array(np.log([0.5, 0.25, 0.125]), chunks=2))
@@ -1271,9 +1655,59 @@ class LogArray:
         return bool(self._log.reshape(-1)[0] != -np.inf)  # nan is true, as in numpy
 
     def any(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """Whether any value is nonzero, as ``ndarray.any``.
+
+        A value is nonzero where its log is not -inf (nan counts as nonzero, as
+        in numpy).
+
+        Parameters
+        ----------
+        axis : None or int or tuple of ints, optional
+            The axes to reduce over; all of them by default.
+        keepdims : bool, optional
+            Keep the reduced axes with length one.
+
+        Returns
+        -------
+        numpy.bool_ or ndarray of bool
+            A dask array for a lazy LogArray.
+
+        Examples
+        --------
+        >>> a = LogArray([[0.0, 0.5], [0.0, 0.0]])
+        >>> bool(a.any())
+        True
+        >>> a.any(axis=1)
+        array([ True, False])
+        """
         return np.any(self._log != -np.inf, axis=axis, keepdims=keepdims)
 
     def all(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """Whether every value is nonzero, as ``ndarray.all``.
+
+        A value is nonzero where its log is not -inf (nan counts as nonzero, as
+        in numpy).
+
+        Parameters
+        ----------
+        axis : None or int or tuple of ints, optional
+            The axes to reduce over; all of them by default.
+        keepdims : bool, optional
+            Keep the reduced axes with length one.
+
+        Returns
+        -------
+        numpy.bool_ or ndarray of bool
+            A dask array for a lazy LogArray.
+
+        Examples
+        --------
+        >>> a = LogArray([[1e-300, 0.5], [0.0, 2.0]])
+        >>> bool(a.all())
+        False
+        >>> a.all(axis=1)
+        array([ True, False])
+        """
         return np.all(self._log != -np.inf, axis=axis, keepdims=keepdims)
 
     # -- reductions ------------------------------------------------------------
@@ -1281,8 +1715,28 @@ class LogArray:
     def sum(self, axis: Any = None, keepdims: bool = False) -> Any:
         """Accurate log-sum-exp reduction (see :func:`logspace.logsumexp`).
 
+        Signed values are summed with their signs; inf - inf is nan, with
+        numpy's invalid-value warning.
+
+        Parameters
+        ----------
+        axis : None or int or tuple of ints, optional
+            The axes to reduce over; all of them by default.
+        keepdims : bool, optional
+            Keep the reduced axes with length one.
+
+        Returns
+        -------
+        LogFloat or LogArray
+            A LogFloat when the result is a single number (a 0-d LogArray for a
+            lazy array), else a LogArray.
+
+        Examples
+        --------
         >>> LogArray(['1e-5000', '3e-5000']).sum()
         LogFloat('4e-5000')
+        >>> LogArray([[1.0, -3.0], [2.0, 2.0]]).sum(axis=1)
+        LogArray([-2.,  4.])
         """
         if self._neg is None:
             return _reduced(_kernels.logsumexp(self._log, axis=axis, keepdims=keepdims), None, self.dtype)
@@ -1296,7 +1750,31 @@ class LogArray:
         return _reduced(log, _backends.asarray(sgn) < 0, self.dtype)
 
     def prod(self, axis: Any = None, keepdims: bool = False) -> Any:
-        """Product: a sum of logs (numpy's pairwise summation)."""
+        """Product: a sum of logs (numpy's pairwise summation).
+
+        It never underflows or overflows; the sign is negative where an
+        odd number of factors is.
+
+        Parameters
+        ----------
+        axis : None or int or tuple of ints, optional
+            The axes to reduce over; all of them by default.
+        keepdims : bool, optional
+            Keep the reduced axes with length one.
+
+        Returns
+        -------
+        LogFloat or LogArray
+            A LogFloat when the result is a single number (a 0-d LogArray for a
+            lazy array), else a LogArray.
+
+        Examples
+        --------
+        >>> LogArray(np.full(1000, 1e-5)).prod() == LogFloat('1e-5000')
+        True
+        >>> LogArray([[0.5, -4.0], [0.25, 8.0]]).prod(axis=1)
+        LogArray([-2.,  2.])
+        """
         log = np.sum(self._log, axis=axis, keepdims=keepdims)
         neg = None
         if self._neg is not None:  # negative when an odd number of factors is
@@ -1304,7 +1782,33 @@ class LogArray:
         return _reduced(log, neg, self.dtype)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Any:
-        """Arithmetic mean: the log-sum-exp minus log(n)."""
+        """Arithmetic mean: the log-sum-exp minus log(n).
+
+        The mean of an empty selection is nan, with numpy's invalid-value
+        warning.
+
+        Parameters
+        ----------
+        axis : None or int or tuple of ints, optional
+            The axes to reduce over; all of them by default.
+        keepdims : bool, optional
+            Keep the reduced axes with length one.
+
+        Returns
+        -------
+        LogFloat or LogArray
+            A LogFloat when the result is a single number (a 0-d LogArray for a
+            lazy array), else a LogArray.
+
+        Examples
+        --------
+        >>> LogArray([0.5, 0.25]).mean()
+        LogFloat(0.375)
+        >>> LogArray(['1e-5000', '3e-5000']).mean() == LogFloat('2e-5000')
+        True
+        >>> LogArray([[1.0, -3.0], [2.0, 2.0]]).mean(axis=0)
+        LogArray([ 1.5, -0.5])
+        """
         axes = range(self.ndim) if axis is None else normalize_axis_tuple(axis, self.ndim)
         count = math.prod(self.shape[i] for i in axes)
         total = self.sum(axis=axis, keepdims=keepdims)
@@ -1314,9 +1818,57 @@ class LogArray:
         return total / count
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """The largest value, as ``ndarray.max`` (nan if any value is nan).
+
+        A zero-size reduction is a ValueError, as in numpy.
+
+        Parameters
+        ----------
+        axis : None or int or tuple of ints, optional
+            The axes to reduce over; all of them by default.
+        keepdims : bool, optional
+            Keep the reduced axes with length one.
+
+        Returns
+        -------
+        LogFloat or LogArray
+            A LogFloat when the result is a single number (a 0-d LogArray for a
+            lazy array), else a LogArray.
+
+        Examples
+        --------
+        >>> LogArray([0.5, '1e-5000', 2.0]).max()
+        LogFloat(2.0)
+        >>> LogArray([[1.0, -3.0], [-2.0, -4.0]]).max(axis=1)
+        LogArray([ 1., -2.])
+        """
         return self._extreme(axis, keepdims, largest=True)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """The smallest value, as ``ndarray.min`` (nan if any value is nan).
+
+        A zero-size reduction is a ValueError, as in numpy.
+
+        Parameters
+        ----------
+        axis : None or int or tuple of ints, optional
+            The axes to reduce over; all of them by default.
+        keepdims : bool, optional
+            Keep the reduced axes with length one.
+
+        Returns
+        -------
+        LogFloat or LogArray
+            A LogFloat when the result is a single number (a 0-d LogArray for a
+            lazy array), else a LogArray.
+
+        Examples
+        --------
+        >>> LogArray([0.5, '1e-5000', 2.0]).min() == LogFloat('1e-5000')
+        True
+        >>> LogArray([[1.0, -3.0], [-2.0, -4.0]]).min(axis=0)
+        LogArray([-2., -4.])
+        """
         return self._extreme(axis, keepdims, largest=False)
 
     def _order_key(self) -> tuple[NDArray[Any], NDArray[Any]]:
@@ -1378,9 +1930,55 @@ class LogArray:
         return band, key, top_band, top_key, nan
 
     def argmax(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """Index of the largest value, as ``ndarray.argmax``.
+
+        The first one on ties, and the first nan if there is one, as in numpy.
+
+        Parameters
+        ----------
+        axis : int, optional
+            The axis to search along; by default the flattened array.
+        keepdims : bool, optional
+            Keep the reduced axis with length one.
+
+        Returns
+        -------
+        numpy.intp or ndarray of intp
+            Indices into the flattened array for ``axis=None``.
+
+        Examples
+        --------
+        >>> int(LogArray([0.5, '1e-5000', 2.0, 2.0]).argmax())
+        2
+        >>> LogArray([[1.0, -3.0], [-2.0, -1.0]]).argmax(axis=1)
+        array([0, 1])
+        """
         return self._arg_extreme(axis, keepdims, _kernels.argmax)
 
     def argmin(self, axis: Any = None, keepdims: bool = False) -> Any:
+        """Index of the smallest value, as ``ndarray.argmin``.
+
+        The first one on ties, and the first nan if there is one, as in numpy.
+
+        Parameters
+        ----------
+        axis : int, optional
+            The axis to search along; by default the flattened array.
+        keepdims : bool, optional
+            Keep the reduced axis with length one.
+
+        Returns
+        -------
+        numpy.intp or ndarray of intp
+            Indices into the flattened array for ``axis=None``.
+
+        Examples
+        --------
+        >>> int(LogArray([0.5, '1e-5000', 2.0]).argmin())
+        1
+        >>> LogArray([[1.0, -3.0], [-2.0, -1.0]]).argmin(axis=0)
+        array([1, 0])
+        """
         return self._arg_extreme(axis, keepdims, _kernels.argmin)
 
     def _arg_extreme(self, axis: Any, keepdims: bool, arg: Any) -> Any:
@@ -1412,7 +2010,28 @@ class LogArray:
         return shaped
 
     def cumsum(self, axis: int | None = None) -> LogArray:
-        """Running sum (see :func:`logspace.logcumsumexp`)."""
+        """Running sum (see :func:`logspace.logcumsumexp`).
+
+        Parameters
+        ----------
+        axis : int, optional
+            The axis to accumulate along; by default the flattened array,
+            as ``ndarray.cumsum``.
+
+        Returns
+        -------
+        LogArray
+            The running sums, of the shape of the array (1-D for
+            ``axis=None``).
+
+        Examples
+        --------
+        >>> LogArray([0.5, 0.25, 0.125]).cumsum()
+        LogArray([0.5  , 0.75 , 0.875])
+        >>> LogArray([[1.0, -3.0], [2.0, 2.0]]).cumsum(axis=0)
+        LogArray([[ 1., -3.],
+                  [ 3., -1.]])
+        """
         if self._neg is None:
             return _wrap(_kernels.logcumsumexp(self._log, axis=axis), None, self.dtype)
         pos_part, neg_part = _split_signs(self._log, self._neg)
@@ -1422,7 +2041,27 @@ class LogArray:
         return _wrap(log, neg, self.dtype)
 
     def cumprod(self, axis: int | None = None) -> LogArray:
-        """Running product: running sums of logs."""
+        """Running product: running sums of logs.
+
+        Parameters
+        ----------
+        axis : int, optional
+            The axis to accumulate along; by default the flattened array,
+            as ``ndarray.cumprod``.
+
+        Returns
+        -------
+        LogArray
+            The running products, of the shape of the array (1-D for
+            ``axis=None``); they never underflow.
+
+        Examples
+        --------
+        >>> LogArray([0.5, -0.5, 4.0]).cumprod()
+        LogArray([ 0.5 , -0.25, -1.  ])
+        >>> round(LogArray(np.full(1000, 1e-5)).cumprod()[-1].log10())
+        -5000
+        """
         log = np.cumsum(self._log, axis=axis)
         neg = None
         if self._neg is not None:  # negative after an odd number of negative factors
@@ -1432,8 +2071,29 @@ class LogArray:
     def normalize(self, axis: Any = None) -> LogArray:
         """Divide by the sum along ``axis``: log-softmax on the logs.
 
+        For an unsigned array this is :func:`logspace.log_softmax` of the
+        logs; a signed array is divided by its signed sum. An unsigned
+        slice summing to 0 (or to inf) gives nan, with numpy's invalid-value
+        warning; a signed one summing to 0 is a division by zero, as in numpy.
+
+        Parameters
+        ----------
+        axis : None or int or tuple of ints, optional
+            The axes that each normalised slice spans; all of them by
+            default.
+
+        Returns
+        -------
+        LogArray
+            Of the shape of the array; its sum along ``axis`` is 1.
+
+        Examples
+        --------
         >>> LogArray(['1e-5000', '3e-5000']).normalize()
         LogArray([0.25, 0.75])
+        >>> LogArray([[1.0, 3.0], [2.0, 2.0]]).normalize(axis=1)
+        LogArray([[0.25, 0.75],
+                  [0.5 , 0.5 ]])
         """
         if self._neg is None:
             out = _kernels.log_softmax(self._log, axis=axis)
@@ -1448,6 +2108,29 @@ class LogArray:
     # -- sorting and selection ------------------------------------------------
 
     def argsort(self, axis: int | None = -1, kind: str | None = None) -> NDArray[np.intp]:
+        """Indices that sort the values, as ``ndarray.argsort`` (nan last).
+
+        Parameters
+        ----------
+        axis : int or None, optional
+            The axis to sort along; the last by default, the flattened array
+            for None.
+        kind : {'quicksort', 'mergesort', 'heapsort', 'stable'}, optional
+            The sorting algorithm, as numpy's, for an unsigned array; a signed
+            array is always sorted stably.
+
+        Returns
+        -------
+        ndarray of intp
+            Of the shape of the array (1-D for ``axis=None``).
+
+        Examples
+        --------
+        >>> LogArray([0.5, '1e-5000', 2.0]).argsort()
+        array([1, 0, 2])
+        >>> LogArray([0.5, -3.0, 0.0, -1.0]).argsort()
+        array([1, 3, 2, 0])
+        """
         if self._neg is None:
             return np.argsort(self._log, axis=axis, kind=kind)  # type: ignore[arg-type]
         band, key = self._order_key()
@@ -1456,7 +2139,26 @@ class LogArray:
         return np.lexsort((key, band), axis=axis)
 
     def sort(self, axis: int | None = -1, kind: str | None = None) -> None:
-        """Sort in place by value, as ndarray.sort."""
+        """Sort in place by value, as ndarray.sort.
+
+        Parameters
+        ----------
+        axis : int, optional
+            The axis to sort along; the last by default. None is a
+            ValueError (use ``np.sort(a, axis=None)`` for a sorted flat
+            copy).
+        kind : {'quicksort', 'mergesort', 'heapsort', 'stable'}, optional
+            The sorting algorithm, as in :meth:`argsort`.
+
+        Examples
+        --------
+        >>> a = LogArray([0.5, '1e-5000', -2.0])
+        >>> a.sort()
+        >>> a[0], a[2]
+        (LogFloat(-2.0), LogFloat(0.5))
+        >>> a[1] == LogFloat('1e-5000')
+        True
+        """
         order = self.argsort(axis=axis, kind=kind)
         if axis is None:
             raise ValueError("LogArray.sort sorts in place along an axis; use np.sort(a, axis=None) for a flat copy")
@@ -1465,9 +2167,58 @@ class LogArray:
             self._neg[...] = np.take_along_axis(self._neg, order, axis=axis)
 
     def argpartition(self, kth: Any, axis: int = -1) -> NDArray[np.intp]:
+        """Indices that partition the values around the ``kth`` smallest, as ``ndarray.argpartition``.
+
+        Parameters
+        ----------
+        kth : int or sequence of ints
+            The position(s), in sorted order, whose value lands in its sorted
+            place, with no larger value before it and no smaller value after it.
+        axis : int, optional
+            The axis to partition along; the last by default.
+
+        Returns
+        -------
+        ndarray of intp
+            Of the shape of the array.
+
+        Examples
+        --------
+        >>> a = LogArray([0.5, -3.0, '1e-5000', 2.0])
+        >>> order = a.argpartition(1)
+        >>> int(order[1])
+        2
+        >>> bool(a[order[0]] == -3.0)
+        True
+        """
         return np.argpartition(self._log if self._neg is None else self._value_rank(), kth, axis=axis)
 
     def take(self, indices: Any, axis: int | None = None) -> Any:
+        """Elements at ``indices``, as ``ndarray.take``.
+
+        Parameters
+        ----------
+        indices : int or array_like of ints
+            The indices to take.
+        axis : int, optional
+            The axis to take them along; by default the flattened array.
+
+        Returns
+        -------
+        LogArray or LogFloat
+            A LogFloat for a single integer index into the flattened array.
+
+        Examples
+        --------
+        >>> a = LogArray([[0.5, 0.25], [1.0, 2.0]])
+        >>> a.take([0, 3])
+        LogArray([0.5, 2. ])
+        >>> a.take(1)
+        LogFloat(0.25)
+        >>> a.take([1], axis=1)
+        LogArray([[0.25],
+                  [2.  ]])
+        """
         log = np.take(self._log, indices, axis=axis)
         if not (isinstance(log, np.ndarray) or _backends.is_lazy(log)):
             return _scalar(float(log), bool(np.take(self._neg, indices, axis=axis)) if self._neg is not None else False)

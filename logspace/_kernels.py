@@ -305,6 +305,17 @@ def log1pexp(x: ArrayLike) -> Any:
     Uses exp(x) for x <= -37, log1p(exp(x)) up to 18, x + exp(-x) up to 33.3
     and x above (Mächler 2012). Error <= 2 ulp of the result.
 
+    Parameters
+    ----------
+    x : array_like
+        Any real numbers (the logs of numbers); a dask, torch or JAX array
+        is computed by its own library.
+
+    Returns
+    -------
+    ndarray or scalar
+        The values log(1 + exp(x)), in the dtype of ``x`` (float64 for integers).
+
     Examples
     --------
     >>> import numpy as np
@@ -350,6 +361,17 @@ def log1mexp(x: ArrayLike) -> Any:
     the result. x = 0 gives -inf (numpy's divide-by-zero signal) and x > 0
     gives nan (numpy's invalid-value signal).
 
+    Parameters
+    ----------
+    x : array_like
+        Natural logs of numbers in [0, 1]: real numbers <= 0. A dask, torch
+        or JAX array is computed by its own library.
+
+    Returns
+    -------
+    ndarray or scalar
+        The values log(1 - exp(x)), in the dtype of ``x`` (float64 for integers).
+
     Examples
     --------
     The one-formula version loses everything near zero:
@@ -389,6 +411,18 @@ def logsubexp(a: ArrayLike, b: ArrayLike) -> Any:
     IEEE arithmetic, and a < b is nan; both signal numpy's invalid value.
     Error <= 2 ulp of max(|result|, 1) where the difference is well
     conditioned.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Natural logs of non-negative numbers with exp(a) >= exp(b); -inf
+        stands for zero. They broadcast against each other.
+
+    Returns
+    -------
+    ndarray or scalar
+        The log of the difference, in the dtype of the inputs (numpy's
+        promotion, float64 for integers).
 
     Examples
     --------
@@ -693,6 +727,19 @@ def logcumsumexp(a: ArrayLike, axis: int | None = None) -> Any:
     prefix is not lost under a large later maximum, and nothing is folded
     sequentially. Error <= 4 ulp of max(|result|, 1) for up to 10**5 terms.
 
+    Parameters
+    ----------
+    a : array_like
+        Natural logs of the terms; -inf stands for zero.
+    axis : int, optional
+        The axis to accumulate along; the flattened array by default.
+
+    Returns
+    -------
+    ndarray
+        The log of each running sum: the shape of ``a`` (1-D for
+        ``axis=None``), in its dtype (float64 for integers).
+
     Examples
     --------
     >>> import numpy as np
@@ -801,6 +848,19 @@ def log_softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
     probability p_max (u = eps/2): about 2 ulps of max(|r|, 1) for a
     dominant term. A slice of all -inf gives nan, as in scipy.
 
+    Parameters
+    ----------
+    a : array_like
+        Natural logs of the (unnormalised) weights; -inf stands for zero.
+    axis : int or tuple of ints, optional
+        The axes that each normalised slice spans; all of them by default.
+
+    Returns
+    -------
+    ndarray
+        The logs of the normalised weights, of the shape and dtype of ``a``
+        (float64 for integers): along ``axis`` their exponentials sum to 1.
+
     Examples
     --------
     >>> log_softmax([1000.0, 1000.0])
@@ -832,6 +892,19 @@ def softmax(a: ArrayLike, axis: int | tuple[int, ...] | None = None) -> Any:
     correction, 1 + s, the division and a final cast each one rounding),
     for n terms and largest probability p_max; measured up to about 3 ulps
     (docs/accuracy.md).
+
+    Parameters
+    ----------
+    a : array_like
+        Natural logs of the (unnormalised) weights; -inf stands for zero.
+    axis : int or tuple of ints, optional
+        The axes that each normalised slice spans; all of them by default.
+
+    Returns
+    -------
+    ndarray
+        The normalised weights (linear values in [0, 1], summing to 1 along
+        ``axis``), of the shape and dtype of ``a`` (float64 for integers).
 
     Examples
     --------
@@ -902,6 +975,21 @@ def prepare_logmatmul(x: ArrayLike, side: str) -> tuple[NDArray[np.float64], NDA
     matrix many times (an HMM recursion) without exponentiating it again;
     the caller is responsible for the pair belonging to the operand it
     passes.
+
+    Parameters
+    ----------
+    x : array_like
+        The operand's natural logs: a matrix, a stack of matrices, or a 1-D
+        vector (a row for ``side="left"``, a column for ``side="right"``).
+    side : {'left', 'right'}
+        Which operand of the product ``x`` is: ``a`` (left) or ``b`` (right).
+
+    Returns
+    -------
+    shift : ndarray of float64
+        The shift of each line, with the contracted axis of length 1.
+    exponentials : ndarray of float64
+        ``exp(x - shift)``, of the shape of ``x`` (as a matrix).
 
     Examples
     --------
@@ -1006,6 +1094,22 @@ def logmatmulexp(
 
     ``prepared_a``/``prepared_b`` (from :func:`prepare_logmatmul`) reuse the
     shifted exponentials of an operand that does not change between calls.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Natural logs of the two factors; -inf stands for zero. 1-D operands
+        act as a row or a column and batch dimensions broadcast, as in
+        :func:`numpy.matmul`.
+    prepared_a, prepared_b : tuple of ndarray, optional
+        ``prepare_logmatmul(a, "left")`` and ``prepare_logmatmul(b,
+        "right")``, computed once for an operand used in many products.
+
+    Returns
+    -------
+    ndarray or scalar
+        The log of the matrix product, in the dtype of the inputs (numpy's
+        promotion, float64 for integers); a scalar for two vectors.
 
     Examples
     --------
