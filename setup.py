@@ -17,7 +17,9 @@ from setuptools.command.build_ext import build_ext
 
 # One entry per compiled module: (import name, C source). A module is imported
 # only through logspace._native.load(), which honours LOGSPACE_PURE_PYTHON.
-EXTENSIONS: list[tuple[str, str]] = []
+EXTENSIONS: list[tuple[str, str]] = [
+    ("logspace._c_convert", "logspace/_c_convert.c"),  # log_abs and exp_rounded of _conversions
+]
 
 
 class OptionalBuildExt(build_ext):
