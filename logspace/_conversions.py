@@ -36,7 +36,7 @@ import numpy as np
 from mpmath import libmp
 from numpy.typing import ArrayLike, NDArray
 
-from logspace import _text
+from logspace import _native, _text
 from logspace._kernels_scalar import _LD_USABLE, exp_cr, log_cr
 
 __all__ = [
@@ -66,6 +66,10 @@ _LD_ULPS = 4
 # x87 extended precision: 64-bit mantissa (explicit leading bit) in the low
 # 8 bytes of a 16-byte little-endian item.
 _X87 = np.finfo(_LD).nmant == 63 and _LD(0).itemsize == 16 and np.little_endian
+# The compiled twins of log_abs and exp_rounded (logspace/_c_convert.c): the
+# same estimates and flags per element, with a faster double-double first
+# stage; used only where long double is wider than double.
+_c = _native.load("_c_convert") if _LD_USABLE else None
 
 
 def _undecided(estimate: NDArray[Any], near: NDArray[np.float64]) -> NDArray[np.bool_]:
@@ -122,6 +126,14 @@ def log_abs(values: ArrayLike) -> NDArray[np.float64]:
     if kind == "b":
         # log 1 = 0 and log 0 = -inf: nothing to round.
         return np.where(arr, 0.0, -np.inf)
+    if _c is not None and (kind == "f" or arr.dtype.itemsize < 8):
+        # float16 is exact in float32, ints of up to 32 bits in float64
+        narrow = kind == "f" and arr.dtype.itemsize <= 4
+        flat = np.ascontiguousarray(arr.reshape(-1), dtype=np.float32 if narrow else np.float64)
+        out, flagged = _c.log_abs(flat)
+        for i in flagged.tolist():
+            out[i] = log_cr(abs(float(flat[i])))
+        return out.reshape(arr.shape)
     flat = np.atleast_1d(arr)
     if flat.size <= _SMALL:
         exact_int = kind in "iu" and flat.dtype.itemsize == 8
@@ -188,6 +200,12 @@ def exp_rounded(log: ArrayLike) -> NDArray[np.float64]:
     array([0.1, 1. , inf, 0. ])
     """
     arr = np.asarray(log, dtype=np.float64)
+    if _c is not None:
+        flat = np.ascontiguousarray(arr.reshape(-1))
+        out, flagged = _c.exp_rounded(flat)
+        for i in flagged.tolist():
+            out[i] = _exp_or_inf(float(flat[i]))
+        return out.reshape(arr.shape)
     flat = np.atleast_1d(arr)
     if flat.size <= _SMALL:
         return np.array([_exp_or_inf(x) for x in flat.reshape(-1).tolist()], dtype=np.float64).reshape(arr.shape)
