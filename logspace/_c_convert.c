@@ -400,8 +400,8 @@ CLONES static void log_stage_one(const double *restrict x, double *restrict out,
         two_sum(b_hi, q_hi, &c_hi, &c_lo);
         double lo = ((q_lo + c_lo) + (b_lo + a_lo)) + t;
         two_sum(c_hi, lo, &h, &l);
-        double relative = fabs(h) * 0x1p-62;
-        double err = choose((exponent == 0.0) & (t_hi == 0.0), relative, 0x1p-69);
+        double relative = fabs(h) * 0x1p-64;
+        double err = choose((exponent == 0.0) & (t_hi == 0.0), relative, 0x1p-71);
         out[i] = h;
         ok[i] = (unsigned char)(valid & decided(h, l, err));
     }
@@ -428,22 +428,29 @@ CLONES static void exp_stage_one(const double *restrict x, double *restrict out,
         double scale = double_of(((k - j) << 45) + 0x3FF0000000000000ULL);
         double r_hi, r_lo;
         two_sum(xv - kd * LN2_128_HI, -kd * LN2_128_LO, &r_hi, &r_lo);
+        /* e**r - 1 = r + r**2/2 (exact double-double) + r**3 P(r) + r_hi r_lo */
+        double s_hi, s_lo;
+        two_prod(r_hi, r_hi, &s_hi, &s_lo);
+        double q_hi = 0.5 * s_hi, q_lo = 0.5 * s_lo;
         double poly = 1.0 / 5040;
         poly = poly * r_hi + 1.0 / 720;
         poly = poly * r_hi + 1.0 / 120;
         poly = poly * r_hi + 1.0 / 24;
         poly = poly * r_hi + 1.0 / 6;
-        poly = poly * r_hi + 0.5;
-        double p = r_hi * r_hi * poly + r_hi * r_lo; /* e**r - 1 - r */
+        double cubic = r_hi * s_hi * poly;
         double t_hi = EXP2_HI[j], t_lo = EXP2_LO[j];
-        double m_hi, m_lo, h, l;
-        two_prod(t_hi, r_hi, &m_hi, &m_lo);
-        double rest = ((m_lo + t_hi * (r_lo + p)) + t_lo * (r_hi + p)) + t_lo;
-        two_sum(t_hi, m_hi, &h, &l);
-        l += rest;
+        /* (t_hi + t_lo)(1 + r + q + cubic): the products by t_hi of r_hi and q_hi exact */
+        double b_hi, b_lo, c_hi, c_lo, h, l, l2;
+        two_prod(t_hi, r_hi, &b_hi, &b_lo);
+        two_prod(t_hi, q_hi, &c_hi, &c_lo);
+        double small = ((b_lo + c_lo) + t_lo) + (t_hi * (((r_lo + q_lo) + cubic) + r_hi * r_lo) + t_lo * (r_hi + q_hi));
+        two_sum(t_hi, b_hi, &h, &l);
+        two_sum(h, c_hi, &h, &l2);
+        l = (l + l2) + small;
         two_sum(h, l, &h, &l);
+        int exact = decided(h, l, h * 0x1p-72);
         out[i] = h * scale;
-        ok[i] = (unsigned char)(valid & decided(h, l, h * 0x1p-64));
+        ok[i] = (unsigned char)(valid & exact);
     }
 #else
     (void)x;
