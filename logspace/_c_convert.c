@@ -72,6 +72,8 @@
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__clang__)
@@ -487,6 +489,58 @@ static int exp_stage_two(double x, double *out)
     return x > -745.2 && x < 709.79 && ld_undecided(estimate, near);
 }
 
+/* ---- float_of_log's pre-filter -------------------------------------------- */
+
+/* 10**k for k in [-POW10_MAX, POW10_MAX], correctly rounded (filled at import
+ * from the decimal strings by strtod, which rounds correctly on glibc). */
+#define POW10_MAX 330
+static double POW10[2 * POW10_MAX + 1];
+
+static void fill_powers_of_ten(void)
+{
+    char text[16];
+    for (int k = -POW10_MAX; k <= POW10_MAX; k++) {
+        snprintf(text, sizeof text, "1e%d", k);
+        POW10[k + POW10_MAX] = strtod(text, NULL);
+    }
+}
+
+static inline double spacing(double v) /* np.spacing for finite v >= 0 */
+{
+    return double_of(bits_of(v) + 1) - v;
+}
+
+/* The twin of the vector test in _conversions.float_of_log: whether y, the
+ * correctly rounded e**log, lies within reach of a 12-digit decimal whose
+ * log could round to log (subnormal y: always). The relative distance of y
+ * to its nearest 12-digit decimal is estimated in float64 as there: y scaled
+ * into [1e11, 1e12) by two powers of ten, minus the nearest integer. */
+static int decimal_candidate(double log, double y)
+{
+    if (y > 0.0 && y < DBL_MIN)
+        return 1;
+    if (!(y >= DBL_MIN && y < INFINITY))
+        return 0;
+    /* floor(log10(y)), from the binary exponent and the table */
+    int exponent = (int)floor((double)(((int)(bits_of(y) >> 52) & 0x7FF) - 1023) * 0.30102999566398120);
+    if (exponent + 1 <= 308 && y >= POW10[exponent + 1 + POW10_MAX])
+        exponent++;
+    else if (y < POW10[exponent + POW10_MAX])
+        exponent--;
+    int shift = 11 - exponent;
+    int half = shift >= 0 ? shift / 2 : -((-shift + 1) / 2); /* floor(shift / 2) */
+    double scaled = y * POW10[half + POW10_MAX] * POW10[shift - half + POW10_MAX];
+    if (scaled >= 1e12)
+        scaled = scaled / 10.0;
+    if (scaled < 1e11)
+        scaled = scaled * 10.0;
+    const double shifter = 0x1p52; /* scaled < 2**52: adding it rounds to an integer */
+    double nearest = (scaled + shifter) - shifter;
+    double distance = fabs(scaled - nearest) / scaled;
+    double reach = 0.505 * spacing(fabs(log)) + 0.5 * spacing(y) / y + 4 * DBL_EPSILON;
+    return distance <= reach;
+}
+
 /* ---- the module --------------------------------------------------------- */
 
 /* A growing list of flagged indices. */
@@ -584,7 +638,40 @@ static PyObject *c_exp_rounded(PyObject *self, PyObject *arg)
     return convert(arg, exp_stage_one, exp_stage_two, 0, "exp_rounded");
 }
 
+static PyObject *c_decimal_candidates(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyArrayObject *logs, *ys;
+    if (!PyArg_ParseTuple(args, "O!O!:decimal_candidates", &PyArray_Type, &logs, &PyArray_Type, &ys))
+        return NULL;
+    PyArrayObject *both[2] = {logs, ys};
+    for (int k = 0; k < 2; k++)
+        if (PyArray_NDIM(both[k]) != 1 || !PyArray_IS_C_CONTIGUOUS(both[k]) || PyArray_TYPE(both[k]) != NPY_FLOAT64 ||
+            PyArray_ISBYTESWAPPED(both[k])) {
+            PyErr_SetString(PyExc_TypeError, "decimal_candidates: expected 1-D contiguous native float64 arrays");
+            return NULL;
+        }
+    npy_intp n = PyArray_DIM(logs, 0);
+    if (PyArray_DIM(ys, 0) != n) {
+        PyErr_SetString(PyExc_ValueError, "decimal_candidates: logs and ys differ in length");
+        return NULL;
+    }
+    PyArrayObject *out = (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_BOOL);
+    if (out == NULL)
+        return NULL;
+    const double *log = (const double *)PyArray_DATA(logs), *y = (const double *)PyArray_DATA(ys);
+    npy_bool *dst = (npy_bool *)PyArray_DATA(out);
+    Py_BEGIN_ALLOW_THREADS
+    for (npy_intp i = 0; i < n; i++)
+        dst[i] = (npy_bool)decimal_candidate(log[i], y[i]);
+    Py_END_ALLOW_THREADS
+    return (PyObject *)out;
+}
+
 static PyMethodDef methods[] = {
+    {"decimal_candidates", c_decimal_candidates, METH_VARARGS,
+     "decimal_candidates(logs, ys) -> bool array: float_of_log's pre-filter (which y = e**log\n"
+     "may have a 12-digit decimal that reads back), for 1-D contiguous float64 arrays."},
     {"log_abs", c_log_abs, METH_O,
      "log_abs(values) -> (logs, flagged): log|v| of a 1-D contiguous float64 or float32 array,\n"
      "correctly rounded except at the indices in flagged, which the caller redoes exactly."},
@@ -603,6 +690,7 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__c_convert(void)
 {
     import_array();
+    fill_powers_of_ten();
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;

@@ -332,6 +332,15 @@ def float_of_log(log: ArrayLike, negative: ArrayLike | None = None) -> NDArray[n
         if negative is not None:
             y = np.where(np.broadcast_to(negative, logs.shape).reshape(-1), -y, y)
         return y.reshape(logs.shape)
+    if _c is not None:  # the same test and search, the pre-filter compiled
+        flat_log = np.ascontiguousarray(logs.reshape(-1))
+        y = exp_rounded(flat_log)
+        candidate = _c.decimal_candidates(flat_log, y)
+        if candidate.any():
+            y[candidate] = _shortest_decimals(flat_log[candidate], y[candidate])
+        if negative is not None:
+            y = np.where(np.broadcast_to(negative, logs.shape).reshape(-1), -y, y)
+        return y.reshape(logs.shape)
     y = np.atleast_1d(exp_rounded(logs))
     flat_log = np.atleast_1d(logs)
     with np.errstate(all="ignore"):

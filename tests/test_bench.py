@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from logspace import _bench
+from logspace import _bench, _conversions
 from logspace.__main__ import main
 
 # Cases (first column) and how many rows each has in the tiny configuration.
@@ -40,6 +40,9 @@ EXPECTED_ROWS = {
     "LogFloat('1' * 10**6)": 1,
     "LogFloat('1e' + '9' * 10**6)": 1,
     "LogFloat(10**(10**6))": 1,
+    # the compiled path (where logspace._c_convert is built and on) and the numpy fallback
+    "LogArray(values)": 2 if _conversions._c is not None else 1,
+    "LogArray.to_numpy()": 2 if _conversions._c is not None else 1,
 }
 
 
