@@ -21,9 +21,10 @@
  * So every result is the correctly rounded one, as in the numpy fallback,
  * which is this module's test oracle (tests/test_c_convert.py compares them
  * bit for bit). Stage 1 needs double arithmetic without excess precision
- * (FLT_EVAL_METHOD == 0) and without contraction into fused multiply-adds;
- * where that does not hold it is compiled out. The module is used only where
- * long double is wider than double (Python checks _LD_USABLE).
+ * (FLT_EVAL_METHOD == 0; elsewhere the module does not build) and without
+ * contraction into fused multiply-adds (turned off below). The module is
+ * used only where long double is wider than double (Python checks
+ * _LD_USABLE). decimal_candidates is the pre-filter of float_of_log.
  *
  * Error bounds of stage 1 (absolute, from the magnitudes of the terms):
  * log: x = 2**E m, m in [1, 2); r = LOG_TABLE[i].r (k/256, 9 bits) for the
@@ -82,10 +83,11 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
-#define STAGE_ONE 1
-#else
-#define STAGE_ONE 0
+/* The double-double arithmetic and the rounding tricks need doubles rounded
+ * to double (no x87 excess precision): elsewhere the build fails, and
+ * logspace uses its numpy fallback. */
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+#error "logspace._c_convert needs FLT_EVAL_METHOD == 0"
 #endif
 
 /* How many of its own ulps the long double logl/expl are trusted to (the
@@ -348,7 +350,7 @@ static int ld_undecided(long double estimate, double near)
 /* Compiled for several instruction sets where the compiler can (the loader
  * picks the best the CPU has), so the loops below run in SIMD registers;
  * they are written without branches for that. */
-#if STAGE_ONE && defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define CLONES
@@ -361,7 +363,6 @@ static int ld_undecided(long double estimate, double near)
 /* log|x| where stage 1 decides (ok[i] = 1), for positive finite |x|. */
 CLONES static void log_stage_one(const double *restrict x, double *restrict out, unsigned char *restrict ok, npy_intp n)
 {
-#if STAGE_ONE
     for (npy_intp i = 0; i < n; i++) {
         double magnitude = fabs(x[i]);
         int valid = (magnitude > 0.0) & (magnitude < INFINITY);
@@ -407,17 +408,11 @@ CLONES static void log_stage_one(const double *restrict x, double *restrict out,
         out[i] = h;
         ok[i] = (unsigned char)(valid & decided(h, l, err));
     }
-#else
-    (void)x;
-    (void)out;
-    memset(ok, 0, (size_t)n);
-#endif
 }
 
 /* e**x where stage 1 decides: results in float64's normal range. */
 CLONES static void exp_stage_one(const double *restrict x, double *restrict out, unsigned char *restrict ok, npy_intp n)
 {
-#if STAGE_ONE
     const double shifter = 0x1.8p52; /* adding it rounds to an integer, kept in the low bits */
     for (npy_intp i = 0; i < n; i++) {
         int valid = (x[i] > -708.0) & (x[i] < 709.7);
@@ -454,11 +449,6 @@ CLONES static void exp_stage_one(const double *restrict x, double *restrict out,
         out[i] = h * scale;
         ok[i] = (unsigned char)(valid & exact);
     }
-#else
-    (void)x;
-    (void)out;
-    memset(ok, 0, (size_t)n);
-#endif
 }
 
 /* ---- stage 2, one element ------------------------------------------------ */
@@ -510,35 +500,48 @@ static inline double spacing(double v) /* np.spacing for finite v >= 0 */
     return double_of(bits_of(v) + 1) - v;
 }
 
+/* An integer-valued double |v| < 2**51 as an index into POW10 (+ POW10_MAX). */
+static inline uint64_t power_index(double v)
+{
+    return bits_of(v + 0x1.8p52) - 0x4338000000000000ULL + POW10_MAX;
+}
+
 /* The twin of the vector test in _conversions.float_of_log: whether y, the
  * correctly rounded e**log, lies within reach of a 12-digit decimal whose
  * log could round to log (subnormal y: always). The relative distance of y
  * to its nearest 12-digit decimal is estimated in float64 as there: y scaled
- * into [1e11, 1e12) by two powers of ten, minus the nearest integer. */
-static int decimal_candidate(double log, double y)
+ * into [1e11, 1e12) by two powers of ten (the exponent of ten from the binary
+ * one, corrected against the table), minus the nearest integer. Written
+ * without branches, so that it vectorises. Its powers of ten are correctly
+ * rounded where numpy's np.power may be an ulp off, so the two estimates can
+ * differ by an ulp or so: that decides only elements within a few eps of
+ * the reach, which float_of_log's margin (4 eps) leaves without a decimal
+ * that reads back, so no result changes (the tests compare them). */
+CLONES static void decimal_candidates(const double *restrict logs, const double *restrict ys, npy_bool *restrict out,
+                                      npy_intp n)
 {
-    if (y > 0.0 && y < DBL_MIN)
-        return 1;
-    if (!(y >= DBL_MIN && y < INFINITY))
-        return 0;
-    /* floor(log10(y)), from the binary exponent and the table */
-    int exponent = (int)floor((double)(((int)(bits_of(y) >> 52) & 0x7FF) - 1023) * 0.30102999566398120);
-    if (exponent + 1 <= 308 && y >= POW10[exponent + 1 + POW10_MAX])
-        exponent++;
-    else if (y < POW10[exponent + POW10_MAX])
-        exponent--;
-    int shift = 11 - exponent;
-    int half = shift >= 0 ? shift / 2 : -((-shift + 1) / 2); /* floor(shift / 2) */
-    double scaled = y * POW10[half + POW10_MAX] * POW10[shift - half + POW10_MAX];
-    if (scaled >= 1e12)
-        scaled = scaled / 10.0;
-    if (scaled < 1e11)
-        scaled = scaled * 10.0;
-    const double shifter = 0x1p52; /* scaled < 2**52: adding it rounds to an integer */
-    double nearest = (scaled + shifter) - shifter;
-    double distance = fabs(scaled - nearest) / scaled;
-    double reach = 0.505 * spacing(fabs(log)) + 0.5 * spacing(y) / y + 4 * DBL_EPSILON;
-    return distance <= reach;
+    const double shifter = 0x1.8p52; /* adding and subtracting it rounds to an integer */
+    for (npy_intp i = 0; i < n; i++) {
+        double y = ys[i];
+        int subnormal = (y > 0.0) & (y < DBL_MIN);
+        int normal = (y >= DBL_MIN) & (y < INFINITY);
+        double yv = choose(normal, y, 1.0);
+        double binary = (double_of(0x4330000000000000ULL | (bits_of(yv) >> 52)) - 0x1p52) - 1023.0;
+        /* within 1 of floor(log10(y)) */
+        double guess = (binary * 0.30102999566398120 + shifter) - shifter;
+        double up = (double)(yv >= POW10[power_index(guess + 1.0)]);
+        double down = (double)(yv < POW10[power_index(guess)]);
+        double exponent = guess + up - down;
+        double shift = 11.0 - exponent;
+        double half = (shift * 0.5 - 0.25 + shifter) - shifter; /* floor(shift / 2) */
+        double scaled = yv * POW10[power_index(half)] * POW10[power_index(shift - half)];
+        scaled = choose(scaled >= 1e12, scaled / 10.0, scaled);
+        scaled = choose(scaled < 1e11, scaled * 10.0, scaled);
+        double nearest = (scaled + 0x1p52) - 0x1p52; /* scaled < 2**52 */
+        double distance = fabs(scaled - nearest) / scaled;
+        double reach = 0.505 * spacing(fabs(logs[i])) + 0.5 * spacing(yv) / yv + 4 * DBL_EPSILON;
+        out[i] = (npy_bool)((normal & (distance <= reach)) | subnormal);
+    }
 }
 
 /* ---- the module --------------------------------------------------------- */
@@ -659,11 +662,9 @@ static PyObject *c_decimal_candidates(PyObject *self, PyObject *args)
     PyArrayObject *out = (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_BOOL);
     if (out == NULL)
         return NULL;
-    const double *log = (const double *)PyArray_DATA(logs), *y = (const double *)PyArray_DATA(ys);
-    npy_bool *dst = (npy_bool *)PyArray_DATA(out);
     Py_BEGIN_ALLOW_THREADS
-    for (npy_intp i = 0; i < n; i++)
-        dst[i] = (npy_bool)decimal_candidate(log[i], y[i]);
+    decimal_candidates((const double *)PyArray_DATA(logs), (const double *)PyArray_DATA(ys),
+                       (npy_bool *)PyArray_DATA(out), n);
     Py_END_ALLOW_THREADS
     return (PyObject *)out;
 }
@@ -694,8 +695,7 @@ PyMODINIT_FUNC PyInit__c_convert(void)
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    if (PyModule_AddIntConstant(m, "LONG_DOUBLE_MANT_DIG", LDBL_MANT_DIG) < 0 ||
-        PyModule_AddIntConstant(m, "DOUBLE_DOUBLE_STAGE", STAGE_ONE) < 0) {
+    if (PyModule_AddIntConstant(m, "LONG_DOUBLE_MANT_DIG", LDBL_MANT_DIG) < 0) {
         Py_DECREF(m);
         return NULL;
     }
