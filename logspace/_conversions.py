@@ -22,8 +22,9 @@ correct, but a few microseconds per element.
 Where the C extension ``logspace._c_convert`` is built (and
 ``LOGSPACE_PURE_PYTHON`` is not set), ``log_abs``, ``exp_rounded`` and the
 pre-filter of ``float_of_log`` run in C: a double-double first estimate
-decides all but about one element in 10**4, the long double rule above the
-rest, and the exact scalar routines redo what it flags. The results are the
+decides all but a few elements in 10**4 (log_abs: 3 in 10**5 of uniform(0, 1)
+floats, 7 in 10**4 of floats within 0.5% of 1), the long double rule above
+the rest, and the exact scalar routines redo what it flags. The results are the
 numpy path's bit for bit (tests/test_c_convert.py).
 
 >>> import numpy as np
