@@ -134,8 +134,8 @@ def log_abs(values: ArrayLike) -> NDArray[np.float64]:
     if kind == "b":
         # log 1 = 0 and log 0 = -inf: nothing to round.
         return np.where(arr, 0.0, -np.inf)
-    if _c is not None and (kind == "f" or arr.dtype.itemsize < 8):
-        # float16 is exact in float32, ints of up to 32 bits in float64
+    if _c is not None and (kind == "f" or arr.dtype.itemsize < 8 or _all_in_float(arr)):
+        # float16 is exact in float32, ints of up to 32 bits (or up to 2**53) in float64
         narrow = kind == "f" and arr.dtype.itemsize <= 4
         flat = np.ascontiguousarray(arr.reshape(-1), dtype=np.float32 if narrow else np.float64)
         out, flagged = _c.log_abs(flat)
@@ -173,6 +173,11 @@ def log_abs(values: ArrayLike) -> NDArray[np.float64]:
     for index in zip(*np.nonzero(big), strict=True):
         out[index] = _text.log_of_int(int(flat[index]))[0]
     return out.reshape(arr.shape)
+
+
+def _all_in_float(ints: NDArray[Any]) -> bool:
+    """Whether every value of a 64-bit int array is within 2**53, so exact as a float64."""
+    return bool(ints.size == 0 or (ints.min() >= -_INT_IN_FLOAT and ints.max() <= _INT_IN_FLOAT))
 
 
 def _log_abs_scalar(v: float | int, exact_int: bool) -> float:

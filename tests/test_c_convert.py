@@ -290,6 +290,9 @@ def test_log_abs_of_narrow_types_is_the_fallbacks(fallback):
         rng.integers(-(2**31), 2**31, 5000).astype(np.int32),
         rng.integers(0, 2**16, 5000).astype(np.uint16),
         rng.integers(-128, 128, 100).astype(np.int8),
+        rng.integers(-(2**53), 2**53 + 1, 5000, dtype=np.int64),  # exact in float64: the compiled path
+        np.array([2**53, -(2**53), 2**53 + 1, 2**63 - 1, -(2**63), 3] * 5, dtype=np.int64),  # some exact only as ints
+        np.array([2**53, 2**64 - 1, 1] * 6, dtype=np.uint64),
     ]
     for x in cases:
         with np.errstate(all="ignore"):
