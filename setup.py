@@ -20,6 +20,7 @@ from setuptools.command.build_ext import build_ext
 EXTENSIONS: list[tuple[str, str]] = [
     ("logspace._c_chain", "logspace/_c_chain.c"),
     ("logspace._c_maxplus", "logspace/_c_maxplus.c"),
+    ("logspace._c_convert", "logspace/_c_convert.c"),  # log_abs and exp_rounded of _conversions
 ]
 
 

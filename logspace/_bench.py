@@ -36,6 +36,7 @@ asserts speed: the table reports it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import importlib
@@ -54,7 +55,7 @@ from typing import Any
 import numpy as np
 
 import logspace
-from logspace import _blocked
+from logspace import _blocked, _conversions
 from logspace import testing as T
 
 __all__ = ["FULL", "QUICK", "Config", "Report", "Row", "Target", "format_report", "main", "run"]
@@ -90,6 +91,7 @@ class Config:
     hmm_symbols: int = 32
     hmm_steps: int = 10**4
     scalar_ops: int = 10**5
+    conversion_n: int = 10**6  # floats converted by LogArray(values) and to_numpy()
     budget: float = 2.0  # seconds of timed calls per case, roughly
     min_sample: float = 0.01  # seconds: faster calls are timed in loops this long
     max_repeats: int = 15
@@ -991,6 +993,67 @@ def _chain_rows(
         checks={"agreement": rel <= CHAIN_LOGLIK_AGREEMENT},
     )
     yield Row("chain.viterbi", size, ours, "hmmlearn log decode", t_log, None, accuracy=accuracy)
+# Conversions of arrays (issue 10): the C extension and its numpy fallback
+# ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _numpy_fallback() -> Iterator[None]:
+    """Run logspace._conversions on its numpy fallback, as under ``LOGSPACE_PURE_PYTHON=1``."""
+    saved = _conversions._c
+    _conversions._c = None
+    try:
+        yield
+    finally:
+        _conversions._c = saved
+
+
+def _on_fallback(fn: Callable[[], Any]) -> Callable[[], Any]:
+    def call() -> Any:
+        with _numpy_fallback():
+            return fn()
+
+    return call
+
+
+def conversion_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -> Iterator[Row]:
+    """``LogArray(values)`` against ``np.log`` and ``to_numpy()`` against ``np.exp``, on both paths.
+
+    The compiled rows (logspace._c_convert) are held to 12x and 30x and must
+    agree bit for bit with the numpy fallback; the fallback rows report its
+    speed. Without the extension only the fallback rows are measured.
+    """
+    values = rng.uniform(0.0, 1.0, cfg.conversion_n)
+    array = logspace.LogArray(values)
+    cases = (
+        ("LogArray(values)", lambda: logspace.LogArray(values), "np.log", lambda: np.log(values), 12.0),
+        ("LogArray.to_numpy()", array.to_numpy, "np.exp of .log", lambda: np.exp(array.log), 30.0),
+    )
+    for case, ours_fn, peer, theirs_fn, factor in cases:
+        fallback_fn = _on_fallback(ours_fn)
+        size = f"{_power(cfg.conversion_n)} uniform(0, 1) floats"
+        if _conversions._c is not None:
+            ours, theirs = interleaved_medians([ours_fn, theirs_fn], cfg)
+            same = _same_bits(ours_fn(), fallback_fn())
+            yield Row(
+                case,
+                f"{size}, compiled",
+                ours,
+                peer,
+                theirs,
+                Target("slower", factor),
+                accuracy=f"bit for bit the numpy fallback's: {'yes' if same else 'NO'}",
+                checks={"agreement": same},
+            )
+        ours, theirs = interleaved_medians([fallback_fn, theirs_fn], replace(cfg, max_repeats=cfg.min_repeats))
+        yield Row(case, f"{size}, numpy fallback", ours, peer, theirs, accuracy="correctly rounded (the oracle)")
+
+
+def _same_bits(a: Any, b: Any) -> bool:
+    """Whether two results (LogArrays compared by their logs and signs, or ndarrays) are bit for bit equal."""
+    if isinstance(a, logspace.LogArray):
+        return _same_bits(a.log, b.log) and _same_bits(a.sign, b.sign)
+    return bool(a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes())
 
 
 CASES: tuple[Callable[[Config, np.random.Generator, dict[str, Any]], Iterator[Row]], ...] = (
@@ -1004,6 +1067,7 @@ CASES: tuple[Callable[[Config, np.random.Generator, dict[str, Any]], Iterator[Ro
     scalar_cases,
     logfloat_text_cases,
     backend_cases,
+    conversion_cases,
 )
 
 
@@ -1145,6 +1209,7 @@ def tiny_config() -> Config:
         hmm_symbols=3,
         hmm_steps=20,
         scalar_ops=100,
+        conversion_n=1000,
         budget=0.01,
         min_sample=0.0005,
         max_repeats=3,

@@ -21,6 +21,14 @@ float64 (MSVC, Apple arm64) no estimate can decide a rounding, and every
 element takes the exact scalar path, as the scalar functions do there:
 correct, but a few microseconds per element.
 
+Where the C extension ``logspace._c_convert`` is built (and
+``LOGSPACE_PURE_PYTHON`` is not set), ``log_abs``, ``exp_rounded`` and the
+pre-filter of ``float_of_log`` run in C: a double-double first estimate
+decides all but a few elements in 10**4 (log_abs: 3 in 10**5 of uniform(0, 1)
+floats, 7 in 10**4 of floats within 0.5% of 1), the long double rule above
+the rest, and the exact scalar routines redo what it flags. The results are the
+numpy path's bit for bit (tests/test_c_convert.py).
+
 >>> import numpy as np
 >>> log_abs([0.1, -2.0, 0.0])
 array([-2.30258509,  0.69314718,        -inf])
@@ -38,7 +46,7 @@ import numpy as np
 from mpmath import libmp
 from numpy.typing import ArrayLike, NDArray
 
-from logspace import _text
+from logspace import _native, _text
 from logspace._kernels_scalar import _LD_USABLE, exp_cr, log_cr
 
 __all__ = [
@@ -68,6 +76,10 @@ _LD_ULPS = 4
 # x87 extended precision: 64-bit mantissa (explicit leading bit) in the low
 # 8 bytes of a 16-byte little-endian item.
 _X87 = np.finfo(_LD).nmant == 63 and _LD(0).itemsize == 16 and np.little_endian
+# The compiled twins of log_abs and exp_rounded (logspace/_c_convert.c): the
+# same estimates and flags per element, with a faster double-double first
+# stage; used only where long double is wider than double.
+_c = _native.load("_c_convert") if _LD_USABLE else None
 
 
 def _undecided(estimate: NDArray[Any], near: NDArray[np.float64]) -> NDArray[np.bool_]:
@@ -124,6 +136,16 @@ def log_abs(values: ArrayLike) -> NDArray[np.float64]:
     if kind == "b":
         # log 1 = 0 and log 0 = -inf: nothing to round.
         return np.where(arr, 0.0, -np.inf)
+    size = arr.dtype.itemsize
+    if _c is not None and (size <= 4 or (size == 8 and (kind == "f" or _all_in_float(arr)))):
+        # float16 is exact in float32, ints of up to 32 bits (or up to 2**53) in float64; long doubles
+        # (wider than float64) keep the exact path below
+        narrow = kind == "f" and arr.dtype.itemsize <= 4
+        flat = np.ascontiguousarray(arr.reshape(-1), dtype=np.float32 if narrow else np.float64)
+        out, flagged = _c.log_abs(flat)
+        for i in flagged.tolist():
+            out[i] = log_cr(abs(float(flat[i])))
+        return out.reshape(arr.shape)
     flat = np.atleast_1d(arr)
     # Beyond float64 (long double values, 64-bit ints past 2**53) logs are taken exactly, one at a time.
     wide = flat.dtype.itemsize >= 8 and kind in "iu" or flat.dtype.itemsize > 8
@@ -158,6 +180,12 @@ def log_abs(values: ArrayLike) -> NDArray[np.float64]:
     for index in zip(*np.nonzero(big), strict=True):
         out[index] = _text.log_of_int(int(flat[index]))[0]
     return out.reshape(arr.shape)
+
+
+def _all_in_float(ints: NDArray[Any]) -> bool:
+    """Whether every value of a 64-bit int array is within 2**53, so exact as a float64."""
+    return bool(ints.size == 0 or (ints.min() >= -_INT_IN_FLOAT and ints.max() <= _INT_IN_FLOAT))
+
 
 
 def _log_abs_scalar(v: Any, wide: bool) -> float:
@@ -222,6 +250,12 @@ def exp_rounded(log: ArrayLike) -> NDArray[np.float64]:
     array([0.1, 1. , inf, 0. ])
     """
     arr = np.asarray(log, dtype=np.float64)
+    if _c is not None:
+        flat = np.ascontiguousarray(arr.reshape(-1))
+        out, flagged = _c.exp_rounded(flat)
+        for i in flagged.tolist():
+            out[i] = _exp_or_inf(float(flat[i]))
+        return out.reshape(arr.shape)
     flat = np.atleast_1d(arr)
     if flat.size <= _SMALL:
         return np.array([_exp_or_inf(x) for x in flat.reshape(-1).tolist()], dtype=np.float64).reshape(arr.shape)
@@ -286,6 +320,15 @@ def float_of_log(log: ArrayLike, negative: ArrayLike | None = None) -> NDArray[n
     logs = np.asarray(log, dtype=np.float64)
     if logs.size <= _SMALL:
         y = np.array([_float_of_positive_log(x) for x in logs.reshape(-1).tolist()], dtype=np.float64)
+        if negative is not None:
+            y = np.where(np.broadcast_to(negative, logs.shape).reshape(-1), -y, y)
+        return y.reshape(logs.shape)
+    if _c is not None:  # the same test and search, the pre-filter compiled
+        flat_log = np.ascontiguousarray(logs.reshape(-1))
+        y = exp_rounded(flat_log)
+        candidate = _c.decimal_candidates(flat_log, y)
+        if candidate.any():
+            y[candidate] = [_float_of_positive_log(x) for x in flat_log[candidate].tolist()]
         if negative is not None:
             y = np.where(np.broadcast_to(negative, logs.shape).reshape(-1), -y, y)
         return y.reshape(logs.shape)

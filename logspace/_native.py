@@ -20,6 +20,7 @@ PURE_PYTHON_VARIABLE = "LOGSPACE_PURE_PYTHON"
 EXTENSIONS = {
     "_c_chain": "logspace.chain recursions",
     "_c_maxplus": "maxmatmul",
+    "_c_convert": "conversions between values and logs",
 }
 
 

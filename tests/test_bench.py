@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from logspace import _bench
+from logspace import _bench, _conversions
 from logspace.__main__ import main
 
 
@@ -59,6 +59,9 @@ EXPECTED_ROWS = {
     "maxmatmul, argmax (numpy fallback)": 2,
     "HMM step (alpha @ A) * B[:, o], LogArray": 2,  # K = 2 and the tiny configuration's 4
     "np.einsum ij,jk,kl,lm->im": 1,
+    # the compiled path (where logspace._c_convert is built and on) and the numpy fallback
+    "LogArray(values)": 2 if _conversions._c is not None else 1,
+    "LogArray.to_numpy()": 2 if _conversions._c is not None else 1,
 }
 # The torch and JAX rows, where those libraries are installed.
 for _lib, _suffix in (("torch", "torch"), ("jax", "jax (jit)")):
