@@ -30,6 +30,7 @@ from logspace._kernels_scalar import logaddexp, logsubexp_accurate, logsumexp
 __all__ = ["LogFloat", "fsum", "isclose", "register_array_ufunc"]
 
 _INF = math.inf
+_FLOAT64_DTYPE = np.dtype(np.float64)
 _NAN = math.nan
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -195,13 +196,6 @@ class LogFloat:
     _log: float
     _sign: int
 
-    # A LogFloat is a 0-d float64 number, as np.float64 is: with
-    # __array_function__ beside them, duck-array libraries (xarray) keep it as
-    # the 0-d result of a full reduction instead of boxing it in an object array.
-    ndim = 0
-    shape: tuple[int, ...] = ()
-    size = 1
-    dtype = np.dtype(np.float64)
     _float: float
     _hash: int
 
@@ -328,18 +322,90 @@ class LogFloat:
     # ------------------------------------------------------------------
     # numpy interoperability
 
+    # A LogFloat is a 0-d float64 number, as np.float64 is: with
+    # __array_function__ beside them, duck-array libraries (xarray) keep it as
+    # the 0-d result of a full reduction instead of boxing it in an object array.
+
+    @property
+    def ndim(self) -> int:
+        """0: a LogFloat is a 0-d number, as ``np.float64``.
+
+        Examples
+        --------
+        >>> LogFloat("1e-5000").ndim
+        0
+        """
+        return 0
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """``()``: the shape of a 0-d number.
+
+        Examples
+        --------
+        >>> LogFloat(2).shape
+        ()
+        """
+        return ()
+
+    @property
+    def size(self) -> int:
+        """1: one number.
+
+        Examples
+        --------
+        >>> LogFloat(2).size
+        1
+        """
+        return 1
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """float64: the dtype of the stored log.
+
+        Examples
+        --------
+        >>> LogFloat(2).dtype
+        dtype('float64')
+        """
+        return _FLOAT64_DTYPE
+
     @property
     def real(self) -> LogFloat:
-        """The number itself (a LogFloat is real), as ``float.real``."""
+        """The number itself (a LogFloat is real), as ``float.real``.
+
+        Examples
+        --------
+        >>> LogFloat("-1e-5000").real
+        LogFloat('-1e-5000')
+        """
         return self
 
     @property
     def imag(self) -> LogFloat:
-        """Zero, as ``float.imag``."""
+        """Zero, as ``float.imag``.
+
+        Examples
+        --------
+        >>> LogFloat("1e-5000").imag
+        LogFloat(0.0)
+        """
         return _ZERO
 
     def item(self) -> LogFloat:
-        """The LogFloat itself, as ``LogArray.item()`` of a 0-d array gives it."""
+        """The LogFloat itself, as ``LogArray.item()`` of a 0-d array gives it.
+
+        Returns
+        -------
+        LogFloat
+            ``self``: converting to a Python float would lose values beyond float range.
+
+        Examples
+        --------
+        >>> x = LogFloat("1e-5000")
+        >>> x.item() is x
+        True
+        """
         return self
 
     # x[()] does not make a LogFloat iterable: no iteration through __getitem__

@@ -35,7 +35,7 @@ posteriors are within ``4 (K + 2) T u`` absolute. Viterbi is max-plus in logs
 >>> round(float(chain.likelihood(init, trans, emis)), 12)
 0.0193125
 >>> chain.viterbi(init, trans, emis)
-(array([0, 0, 1]), LogFloat('0.01323'))
+(array([0, 0, 1]), LogFloat(0.01323))
 """
 
 from __future__ import annotations
@@ -368,7 +368,10 @@ def _forward_rows(c: _Chain, n: int, engine: Any, offsets: bool = True) -> tuple
 def forward(init: Any, trans: Any, emis: Any, lengths: Any = None) -> LogArray:
     """Forward weights ``alpha[t, j]``: of observations 0..t with state t equal to j.
 
-    Parameters are those of :func:`likelihood`.
+    Parameters
+    ----------
+    init, trans, emis, lengths
+        As for :func:`likelihood`.
 
     Returns
     -------
@@ -398,7 +401,10 @@ def _backward_rows(c: _Chain, n: int, engine: Any, offsets: bool = True) -> tupl
 def backward(trans: Any, emis: Any, lengths: Any = None) -> LogArray:
     """Backward weights ``beta[t, i]``: of observations t+1.. given state i at t; ones at the last step.
 
-    Parameters are those of :func:`likelihood` (no ``init``).
+    Parameters
+    ----------
+    trans, emis, lengths
+        As for :func:`likelihood`.
 
     Returns
     -------
@@ -430,7 +436,10 @@ def _posterior_rows(c: _Chain, n: int, engine: Any) -> tuple[int, NDArray[Any], 
 def posteriors(init: Any, trans: Any, emis: Any, lengths: Any = None) -> LogArray:
     """State posteriors ``P(z_t = j | x)``: each row sums to 1.
 
-    Parameters are those of :func:`likelihood`.
+    Parameters
+    ----------
+    init, trans, emis, lengths
+        As for :func:`likelihood`.
 
     Returns
     -------
@@ -455,7 +464,10 @@ def posteriors(init: Any, trans: Any, emis: Any, lengths: Any = None) -> LogArra
 def transition_posteriors(init: Any, trans: Any, emis: Any, lengths: Any = None) -> LogArray:
     """Expected transition counts: ``sum_t P(z_t = i, z_{t+1} = j | x)`` (what Baum-Welch needs).
 
-    Parameters are those of :func:`likelihood`.
+    Parameters
+    ----------
+    init, trans, emis, lengths
+        As for :func:`likelihood`.
 
     Returns
     -------
@@ -516,7 +528,10 @@ def viterbi(init: Any, trans: Any, emis: Any, lengths: Any = None) -> tuple[NDAr
     Max-plus in the log domain. Ties go to the lowest state index (numpy's
     argmax rule), at every step and at the end.
 
-    Parameters are those of :func:`likelihood`.
+    Parameters
+    ----------
+    init, trans, emis, lengths
+        As for :func:`likelihood`.
 
     Returns
     -------
@@ -530,7 +545,7 @@ def viterbi(init: Any, trans: Any, emis: Any, lengths: Any = None) -> tuple[NDAr
     >>> from logspace import chain
     >>> path, weight = chain.viterbi([0.5, 0.5], [[0.5, 0.5], [0.5, 0.5]], [[1, 1], [1, 1]])
     >>> path, weight
-    (array([0, 0]), LogFloat('0.25'))
+    (array([0, 0]), LogFloat(0.25))
     """
     c = _chain(init, trans, emis, lengths, linear=False)
     engine = _engine()
