@@ -428,6 +428,8 @@ def _check_matmul_shapes(x: Any, y: Any) -> None:
             f"matmul: mismatch in its core dimension: a has {inner_a} columns but b has {inner_b} rows "
             f"(shapes {shape_a} and {shape_b})"
         )
+    if len(shape_a) <= 2 and len(shape_b) <= 2:
+        return  # no stacking dimensions
     try:
         np.broadcast_shapes(shape_a[:-2], shape_b[:-2])
     except ValueError:
@@ -438,9 +440,6 @@ def _check_matmul_shapes(x: Any, y: Any) -> None:
 
 def matmul(x: Any, y: Any) -> LogArray:
     """Log-semiring matrix product; signed operands split into +/- parts."""
-    (la, na), (lb, nb) = _raw(x), _raw(y)
-    if not (type(x) is LogArray and type(y) is LogArray and x.ndim == y.ndim == 2 and x.shape[1] == y.shape[0]):
-        _check_matmul_shapes(la, lb)  # the logs have the shapes the user gave
     if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
         xl, yl = x._log, y._log
         if (
@@ -451,10 +450,16 @@ def matmul(x: Any, y: Any) -> LogArray:
             and xl.dtype == yl.dtype == _FLOAT64
             and xl.shape[0] == yl.shape[0]
         ):
-            # A vector times a matrix, once per step of a recursion: straight to the kernel's fast path.
+            # A vector times a matrix, once per step of a recursion: straight to the kernel's fast
+            # path, before any other check (the shapes are already right).
             fast = _kernels._log_vector_matrix(xl, yl, y._prepared_for_matmul("right"))
             if fast is not None:
                 return LogArray._from_parts(fast, None)
+    (la, na), (lb, nb) = _raw(x), _raw(y)
+    if not (type(x) is LogArray and type(y) is LogArray and x.ndim == y.ndim == 2 and x.shape[1] == y.shape[0]):
+        _check_matmul_shapes(la, lb)  # the logs have the shapes the user gave
+    if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
+        xl, yl = x._log, y._log
         prepared_a = x._prepared_for_matmul("left") if x._log.ndim >= 2 else None
         prepared_b = y._prepared_for_matmul("right") if y._log.ndim >= 2 else None
         log = _kernels.logmatmulexp(x._log, y._log, prepared_a=prepared_a, prepared_b=prepared_b)
