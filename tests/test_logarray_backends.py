@@ -287,3 +287,23 @@ def test_jax_pytree_leaves() -> None:
     back = jax.tree_util.tree_unflatten(tree, leaves)
     assert back.log is a.log and back.signed
     assert len(jax.tree_util.tree_leaves(_pair("jax", signed=False)[0])) == 1
+
+
+SIGNED_LOGS, SIGNED_SIGNS = np.log([0.1, 0.2, 0.7]), np.array([1.0, -1.0, 1.0])
+# d log|sum s_i x_i| / d log x_j = s_j x_j / sum s_i x_i
+SIGNED_WEIGHTS = SIGNED_SIGNS * np.exp(SIGNED_LOGS) / 0.6
+
+
+def test_torch_signed_sum_gradient_is_signed_weights() -> None:
+    torch = _torch()
+    t = torch.tensor(SIGNED_LOGS, requires_grad=True)
+    LogArray.from_log(t, torch.tensor(SIGNED_SIGNS)).sum().log.backward()
+    np.testing.assert_allclose(t.grad.numpy(), SIGNED_WEIGHTS, rtol=1e-14)
+
+
+def test_jax_signed_sum_gradient_is_signed_weights() -> None:
+    jax = pytest.importorskip("jax")
+    jnp = _jnp()
+    a = LogArray.from_log(jnp.asarray(SIGNED_LOGS), jnp.asarray(SIGNED_SIGNS))
+    grad = jax.grad(lambda v: v.sum().log, allow_int=True)(a)  # the signs are a boolean leaf
+    np.testing.assert_allclose(np.asarray(grad.log), SIGNED_WEIGHTS, rtol=1e-14)
