@@ -423,6 +423,8 @@ def minimum(x: Any, y: Any) -> LogArray:
 
 
 def _select(x: Any, y: Any, keep_first: Any) -> LogArray:
+    if _on_device(x, y):
+        return _device_select(x, y, keep_first)
     (la, na), (lb, nb) = _raw(x), _raw(y)
     first = keep_first(x, y)
     with np.errstate(invalid="ignore"):
@@ -503,14 +505,20 @@ def _split_signs(log: Any, neg: Any) -> tuple[Any, Any]:
 
 
 def isnan(x: Any) -> NDArray[np.bool_]:
+    if _on_device(x):
+        return _backends.namespace(x._log).isnan(x._log)
     return np.isnan(_raw(x)[0])
 
 
 def isinf(x: Any) -> NDArray[np.bool_]:
+    if _on_device(x):
+        return x._log == math.inf
     return _backends.asarray(_raw(x)[0]) == np.inf
 
 
 def isfinite(x: Any) -> NDArray[np.bool_]:
+    if _on_device(x):
+        return x._log < math.inf
     return _backends.asarray(_raw(x)[0]) < np.inf
 
 
@@ -533,12 +541,18 @@ def log2(x: Any) -> NDArray[Any]:
 
 def _log_to_base(x: Any, base: str) -> NDArray[Any]:
     natural = log(x)
+    if _on_device(x):  # one division in the library (the numpy path rounds the quotient once, exactly)
+        return natural / math.log(float(base))
     out = _backends.elementwise(functools.partial(_conversions.log_in_base, base=base), natural)
     return out.astype(_backends.asarray(natural).dtype, copy=False)
 
 
 def log(x: Any) -> NDArray[Any]:
     """The natural logs: the stored logs; nan (numpy's warning) where negative."""
+    if _on_device(x):
+        if x._neg is None:
+            return _device_copy(x._log)
+        return _backends.namespace(x._log).where(x._neg & (x._log > -math.inf), math.nan, x._log)
     lg, neg = _raw(x)
     out = _backends.copy(lg)
     if neg is not None:
@@ -799,6 +813,21 @@ def _device_compare(op: Any, x: Any, y: Any) -> Any:
     key_a = xp.where(sa < 0, -la, xp.where(sa == 0, xp.zeros_like(la), la))
     key_b = xp.where(sb < 0, -lb, xp.where(sb == 0, xp.zeros_like(lb), lb))
     return xp.where(sa == sb, op(key_a, key_b), op(sa, sb))
+
+
+def _device_select(x: Any, y: Any, keep_first: Any) -> LogArray:
+    """``maximum`` and ``minimum`` with device logs: nan wins, as in numpy."""
+    like = _device_of(x, y)
+    (la, na), (lb, nb) = _device_raw(x, like), _device_raw(y, like)
+    la, lb = _as_device_logs(la, like), _as_device_logs(lb, like)
+    xp = _backends.namespace(like)
+    first = keep_first(x, y)
+    log = xp.where(first, la, lb)
+    log = xp.where(xp.isnan(la) | xp.isnan(lb), xp.full_like(log, math.nan), log)
+    if na is None and nb is None:
+        return _device_wrap(log, None)
+    neg_a, neg_b = _device_mask(_false_if_none(na), log), _device_mask(_false_if_none(nb), log)
+    return _device_wrap(log, xp.where(first, neg_a, neg_b))
 
 
 def _device_split_signs(log: Any, neg: Any) -> tuple[Any, Any]:
