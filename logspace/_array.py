@@ -1596,10 +1596,10 @@ class LogArray:
         if isinstance(key, LogArray):
             raise TypeError("index a LogArray with integers, slices or boolean ndarrays, not a LogArray")
         log = self._log[key]
-        if isinstance(log, np.ndarray) or _backends.is_lazy(log) or _is_device_array(log):
-            # lazy, torch, JAX: a 0-d LogArray for an element (it may carry a graph or a device)
-            return LogArray._from_parts(log, None if self._neg is None else self._neg[key])
-        return _scalar(float(log), bool(self._neg[key]) if self._neg is not None else False)
+        if isinstance(log, np.generic):  # an element of numpy logs
+            return _scalar(float(log), bool(self._neg[key]) if self._neg is not None else False)
+        # An ndarray, or an element of dask, torch or JAX logs: a 0-d LogArray (it may carry a graph or a device)
+        return LogArray._from_parts(log, None if self._neg is None else self._neg[key])
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if _on_device(self):

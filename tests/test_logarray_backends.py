@@ -320,3 +320,14 @@ def test_logs_in_bases_stay_in_library(library: str) -> None:
         for got, expected in ((np.log(a), np.log(a_np)), (a.log10(), a_np.log10()), (a.log2(), a_np.log2())):
             assert _backends.library(got) == library
             np.testing.assert_allclose(np.asarray(got), expected, rtol=4e-16)
+
+
+def test_torch_cuda_logs_stay_on_the_gpu() -> None:
+    torch = _torch()
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    a = LogArray.from_log(torch.tensor(LOGS, device="cuda"), torch.tensor(SIGNS, device="cuda"))
+    a_np = LogArray.from_log(LOGS, SIGNS)
+    for result, expected in ((a * 2.0 + 1.0, a_np * 2.0 + 1.0), (a.sum(axis=1), a_np.sum(axis=1)), (a @ a.T, a_np @ a_np.T)):
+        assert result.log.device.type == "cuda"
+        _assert_like(result, expected, "torch")
