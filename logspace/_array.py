@@ -201,13 +201,17 @@ def _sign_of(log: Any, neg: Any) -> Any:
 
 def multiply(x: Any, y: Any) -> LogArray:
     if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
-        if x._log.dtype == y._log.dtype:  # the hot path of model code: no conversions
-            return LogArray._from_parts(np.add(x._log, y._log), None)
+        if type(x._log) is np.ndarray and type(y._log) is np.ndarray and x._log.dtype == y._log.dtype:
+            return LogArray._from_parts(np.add(x._log, y._log), None)  # the hot path of model code
+    if _on_device(x, y):
+        return _device_elementwise("multiply", x, y)
     (la, na), (lb, nb) = _raw(x), _raw(y)
     return _wrap(np.add(la, lb), _xor_neg(na, nb), _result_dtype(x, y))
 
 
 def divide(x: Any, y: Any) -> LogArray:
+    if _on_device(x, y):
+        return _device_elementwise("divide", x, y)
     (la, na), (lb, nb) = _raw(x), _raw(y)
     log = np.subtract(la, lb)
     # As numpy: x / 0 warns for finite x (inf / 0 is quiet); not lazily.
@@ -228,6 +232,8 @@ def _check_broadcast(la: Any, lb: Any) -> None:
 
 
 def add(x: Any, y: Any) -> LogArray:
+    if _on_device(x, y):
+        return _device_elementwise("add", x, y)
     (la, na), (lb, nb) = _raw(x), _raw(y)
     _check_broadcast(la, lb)
     dtype = _result_dtype(x, y)
@@ -245,6 +251,8 @@ def subtract(x: Any, y: Any) -> LogArray:
     one logsubexp) unless some y > x. A lazy (dask) difference is always
     signed: whether some y > x is not known until it is computed.
     """
+    if _on_device(x, y):
+        return _device_elementwise("subtract", x, y)
     (la, na), (lb, nb) = _raw(x), _raw(y)
     _check_broadcast(la, lb)
     dtype = _result_dtype(x, y)
@@ -259,16 +267,22 @@ def _false_if_none(neg: Any) -> Any:
 
 
 def negative(x: Any) -> LogArray:
+    if _on_device(x):
+        return _device_wrap(x._log, _device_not(x._neg))
     log, neg = _raw(x)
     return _wrap(log, np.logical_not(_false_if_none(neg)), _result_dtype(x))
 
 
 def positive(x: Any) -> LogArray:
+    if _on_device(x):
+        return LogArray._from_parts(_device_copy(x._log), None if x._neg is None else _device_copy(x._neg))
     log, neg = _raw(x)
     return _wrap(_backends.copy(log), None if neg is None else _backends.copy(neg), _result_dtype(x))
 
 
 def absolute(x: Any) -> LogArray:
+    if _on_device(x):
+        return LogArray._from_parts(_device_copy(x._log), None)
     log, _ = _raw(x)
     return _wrap(_backends.copy(log), None, _result_dtype(x))
 
@@ -279,6 +293,8 @@ def power(x: Any, y: Any) -> LogArray:
     A negative base needs an integer exponent (else nan, as numpy); 0 ** 0
     and nan ** 0 are 1, as in numpy.
     """
+    if _on_device(x, y):
+        return _device_power(x, y)
     log, neg = _raw(x)
     exponent = _linear(y)
     out = _backends.elementwise(_power_logs, log, exponent, np.logical_not(_false_if_none(neg)), invalid="ignore")
@@ -359,6 +375,8 @@ def _values_in_dtype(log: Any, negative: Any = None) -> Any:
 
 def _compare(op: Any, x: Any, y: Any) -> NDArray[np.bool_]:
     """Comparison of values: by sign, then by log (reversed if negative); a plain number is LogFloat(v)."""
+    if _on_device(x, y):
+        return _device_compare(op, x, y)
     (la, na), (lb, nb) = _raw(x), _raw(y)
     # On float64 logs whatever the dtype, as a[i] (a float64 LogFloat) compares.
     la, lb = _backends.asarray(la, np.float64), _backends.asarray(lb, np.float64)
@@ -377,7 +395,7 @@ def equal(x: Any, y: Any) -> NDArray[np.bool_]:
 
 
 def not_equal(x: Any, y: Any) -> NDArray[np.bool_]:
-    return ~_compare(operator.eq, x, y)
+    return ~_compare(operator.eq, x, y)  # ~ of a bool ndarray, tensor or JAX array
 
 
 def less(x: Any, y: Any) -> NDArray[np.bool_]:
@@ -405,6 +423,8 @@ def minimum(x: Any, y: Any) -> LogArray:
 
 
 def _select(x: Any, y: Any, keep_first: Any) -> LogArray:
+    if _on_device(x, y):
+        return _device_select(x, y, keep_first)
     (la, na), (lb, nb) = _raw(x), _raw(y)
     first = keep_first(x, y)
     with np.errstate(invalid="ignore"):
@@ -455,6 +475,8 @@ def matmul(x: Any, y: Any) -> LogArray:
             fast = _kernels._log_vector_matrix(xl, yl, y._prepared_for_matmul("right"))
             if fast is not None:
                 return LogArray._from_parts(fast, None)
+    if _on_device(x, y):
+        return _device_matmul(x, y)
     (la, na), (lb, nb) = _raw(x), _raw(y)
     if not (type(x) is LogArray and type(y) is LogArray and x.ndim == y.ndim == 2 and x.shape[1] == y.shape[0]):
         _check_matmul_shapes(la, lb)  # the logs have the shapes the user gave
@@ -488,19 +510,27 @@ def _split_signs(log: Any, neg: Any) -> tuple[Any, Any]:
 
 
 def isnan(x: Any) -> NDArray[np.bool_]:
+    if _on_device(x):
+        return _backends.namespace(x._log).isnan(x._log)
     return np.isnan(_raw(x)[0])
 
 
 def isinf(x: Any) -> NDArray[np.bool_]:
+    if _on_device(x):
+        return x._log == math.inf
     return _backends.asarray(_raw(x)[0]) == np.inf
 
 
 def isfinite(x: Any) -> NDArray[np.bool_]:
+    if _on_device(x):
+        return x._log < math.inf
     return _backends.asarray(_raw(x)[0]) < np.inf
 
 
 def sign(x: Any) -> NDArray[Any]:
     """Signs as linear numbers -1, 0, 1 (nan for nan), like np.sign."""
+    if _on_device(x):
+        return _device_sign(x._log, x._neg)
     return _sign_of(*_raw(x))
 
 
@@ -516,12 +546,18 @@ def log2(x: Any) -> NDArray[Any]:
 
 def _log_to_base(x: Any, base: str) -> NDArray[Any]:
     natural = log(x)
+    if _on_device(x):  # one division in the library (the numpy path rounds the quotient once, exactly)
+        return natural / math.log(float(base))
     out = _backends.elementwise(functools.partial(_conversions.log_in_base, base=base), natural)
     return out.astype(_backends.asarray(natural).dtype, copy=False)
 
 
 def log(x: Any) -> NDArray[Any]:
     """The natural logs: the stored logs; nan (numpy's warning) where negative."""
+    if _on_device(x):
+        if x._neg is None:
+            return _device_copy(x._log)
+        return _backends.namespace(x._log).where(x._neg & (x._log > -math.inf), math.nan, x._log)
     lg, neg = _raw(x)
     out = _backends.copy(lg)
     if neg is not None:
@@ -531,6 +567,356 @@ def log(x: Any) -> NDArray[Any]:
             if _backends.any_true(bad, if_lazy=False):
                 _kernels._signal("invalid", "log")
     return out
+
+
+# ---------------------------------------------------------------------------
+# LogArrays whose logs are torch tensors or JAX arrays
+# ---------------------------------------------------------------------------
+# The logs (and signs) stay in their library and on its device: every
+# operation goes through the library's array-API namespace and the kernels
+# (which carry the gradient rules), never through numpy. What needs the values
+# on the host (printing, ``to_numpy``) moves them there only then. Nothing
+# calls ``bool`` on a value that a JAX trace may not know: where a decision
+# depends on the values, an unknown answer takes the branch that is right
+# whatever they are (a difference is then signed).
+
+_DEVICE_KINDS = (_backends.TORCH, _backends.JAX)
+
+
+def _is_device_array(x: Any) -> bool:
+    """Whether ``x`` is a torch tensor or a JAX array (tracers included)."""
+    return type(x) is not np.ndarray and _backends.kind(x) in _DEVICE_KINDS
+
+
+def _on_device(*operands: Any) -> bool:
+    """Whether an operand is a LogArray of torch or JAX logs, or such an array itself."""
+    for x in operands:
+        if _is_device_array(x._log if isinstance(x, LogArray) else x):
+            return True
+    return False
+
+
+def _device_of(*operands: Any) -> Any:
+    """The torch tensor or JAX array of logs among ``operands`` that the result follows."""
+    for x in operands:
+        log = x._log if isinstance(x, LogArray) else x
+        if _is_device_array(log):
+            return log
+    raise TypeError("no torch or JAX array among the operands")
+
+
+@functools.cache
+def _register_jax_pytree() -> None:
+    """Make LogArray a JAX pytree: the logs a leaf, the signs (when signed) a second one.
+
+    Whether the array is signed is the auxiliary data, so ``jax.jit`` and
+    ``jax.vmap`` see one or two leaves. Called when a JAX array first
+    reaches a LogArray: importing logspace imports no JAX.
+    """
+    from jax import tree_util
+
+    def flatten(a: LogArray) -> tuple[tuple[Any, ...], bool]:
+        return ((a._log,) if a._neg is None else (a._log, a._neg)), a._neg is not None
+
+    def unflatten(signed: bool, leaves: Any) -> LogArray:
+        return LogArray._from_parts(leaves[0], leaves[1] if signed else None)
+
+    tree_util.register_pytree_node(LogArray, flatten, unflatten)
+
+
+def _check_library(x: Any) -> None:
+    if _backends.kind(x) == _backends.JAX:
+        _register_jax_pytree()
+
+
+def _known_any(mask: Any) -> bool | None:
+    """``bool(any(mask))`` of a device mask, or None where a JAX trace does not know it."""
+    xp = _backends.namespace(mask)
+    if _backends.kind(mask) == _backends.JAX:
+        import jax
+
+        try:
+            return bool(xp.any(mask))
+        except jax.errors.ConcretizationTypeError:
+            return None
+    return bool(xp.any(mask))
+
+
+def _put(value: Any, like: Any, dtype: Any = None) -> Any:
+    """``value`` (numpy or Python) as an array of the library and on the device of ``like``."""
+    xp = _backends.namespace(like)
+    if _backends.kind(like) == _backends.TORCH:
+        return xp.asarray(value, device=like.device, dtype=dtype)
+    return xp.asarray(value, dtype=dtype)
+
+
+def _to_host(x: Any) -> Any:
+    """A torch tensor or JAX array as an ndarray (its values, detached from any gradient)."""
+    if x is None or not _is_device_array(x):
+        return x
+    if _backends.kind(x) == _backends.TORCH:
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def _device_copy(x: Any) -> Any:
+    """A copy that keeps the gradient graph (``clone``); JAX arrays are immutable, so themselves."""
+    if _backends.kind(x) == _backends.TORCH:
+        return x.clone()
+    return x
+
+
+def _device_logs_of_values(values: Any) -> Raw:
+    """Logs and negativity of a torch tensor or JAX array of linear values, in that library.
+
+    The library's own log of the magnitudes (not the correctly rounded
+    conversion of the numpy path): it keeps the device and the gradient.
+    """
+    xp = _backends.namespace(values)
+    if values.dtype == xp.bool or not xp.isdtype(values.dtype, "real floating"):
+        values = xp.astype(values, _default_log_dtype(xp))
+    log = xp.log(xp.abs(values))
+    neg = xp.signbit(values) & (values != 0)
+    return log, (None if _known_any(neg) is False else neg)
+
+
+def _default_log_dtype(xp: Any) -> Any:
+    """The library's float64 (JAX's default float where x64 is off)."""
+    return xp.asarray(0.0).dtype if xp.__name__.startswith("jax") else xp.float64
+
+
+def _device_raw(x: Any, like: Any) -> Raw:
+    """The (log, neg) form of an operand mixed with the device logs ``like``.
+
+    Python numbers and LogFloats stay Python scalars (weak, as on numpy);
+    numpy-backed LogArrays and ndarrays are converted on the numpy path and
+    moved to the library and device of ``like``.
+    """
+    if isinstance(x, LogArray):
+        if _is_device_array(x._log):
+            return x._log, x._neg
+        log, neg = x._log, x._neg
+    elif isinstance(x, (LogFloat, numbers.Real, Decimal)):
+        return _raw(x)
+    elif _is_device_array(x):
+        return _device_logs_of_values(x)
+    else:
+        log, neg = _raw(x)
+    return _put(np.asarray(log), like), (None if neg is None else _put(np.asarray(neg), like))
+
+
+def _device_mask(neg: Any, log: Any) -> Any:
+    """A boolean ``neg`` (array or Python bool) as a full array of the shape of ``log``, or None."""
+    if neg is None:
+        return None
+    xp = _backends.namespace(log)
+    full = xp.zeros(log.shape, dtype=xp.bool) if _backends.kind(log) == _backends.JAX else None
+    if full is None:
+        full = xp.zeros(log.shape, dtype=xp.bool, device=log.device)
+    return xp.logical_or(full, _put(neg, log) if isinstance(neg, bool) else neg)
+
+
+def _device_wrap(log: Any, neg: Any) -> LogArray:
+    return LogArray._from_parts(log, _device_mask(neg, log))
+
+
+def _device_xor(na: Any, nb: Any) -> Any:
+    if na is None or na is False:
+        return nb
+    if nb is None or nb is False:
+        return na
+    if na is True:
+        return ~nb if not isinstance(nb, bool) else not nb
+    if nb is True:
+        return ~na
+    return na ^ nb
+
+
+def _device_not(neg: Any) -> Any:
+    if neg is None or isinstance(neg, bool):
+        return not neg
+    return ~neg
+
+
+def _device_sign(log: Any, neg: Any) -> Any:
+    xp = _backends.namespace(log)
+    ones = xp.ones_like(log)
+    sign = xp.where(log == -math.inf, 0 * ones, ones)
+    if neg is not None:
+        sign = xp.where(neg & (log > -math.inf), -ones, sign)
+    return xp.where(xp.isnan(log), math.nan * ones, sign)
+
+
+def _device_elementwise(name: str, x: Any, y: Any) -> LogArray:
+    """``*``, ``/``, ``+`` and ``-`` of operands of which one has device logs."""
+    like = _device_of(x, y)
+    (la, na), (lb, nb) = _device_raw(x, like), _device_raw(y, like)
+    if name == "multiply":
+        return _device_wrap(la + lb, _device_xor(na, nb))
+    if name == "divide":
+        return _device_wrap(la - lb, _device_xor(na, nb))
+    _check_broadcast(la, lb)
+    if name == "subtract":
+        if na is None and nb is None:
+            xp = _backends.namespace(like)
+            if _known_any(xp.asarray(la < lb)) is False:
+                return _device_wrap(_kernels.logsubexp(la, lb), None)
+        nb = _device_not(nb)
+    elif na is None and nb is None:
+        return _device_wrap(_kernels.logaddexp(la, lb), None)
+    la, lb = _as_device_logs(la, like), _as_device_logs(lb, like)
+    log, neg = _kernels.logaddexp_signed(la, _false_if_none(na), lb, _false_if_none(nb))
+    return _device_wrap(log, neg)
+
+
+def _as_device_logs(log: Any, like: Any) -> Any:
+    """A Python float log as a 0-d array beside ``like`` (in its dtype)."""
+    return _put(log, like, dtype=like.dtype) if isinstance(log, float) else log
+
+
+def _device_power(x: Any, y: Any) -> LogArray:
+    """x ** y with device logs: the base's log times the linear exponent."""
+    like = _device_of(x, y)
+    log, neg = _device_raw(x, like)
+    if isinstance(y, LogArray | LogFloat):
+        exponent: Any = _device_linear(*_device_raw(y, like)) if isinstance(y, LogArray) else float(y)
+    elif _is_device_array(y) or isinstance(y, (int, float)):
+        exponent = y
+    else:
+        exponent = _put(np.asarray(y), like)
+    log = _as_device_logs(log, like)
+    xp = _backends.namespace(like)
+    exp = exponent if not isinstance(exponent, (int, float)) else _put(float(exponent), like, dtype=like.dtype)
+    zeros = xp.zeros_like(log * exp)
+    # As numpy: x ** 0 is 1 (nan too); 1 ** y is 1 (y inf or nan too).
+    unit = (exp == 0) | ((log == 0) & (xp.isinf(exp) | xp.isnan(exp)))
+    out = xp.where(unit, zeros, log * exp)
+    if neg is None or neg is False:
+        return _device_wrap(out, None)
+    neg = _put(neg, like) if isinstance(neg, bool) else neg
+    whole = (exp % 2 == 0) | (exp % 2 == 1) | xp.isinf(exp)
+    out = xp.where(neg & ~whole & xp.isfinite(log) & ~xp.isnan(exp), math.nan + zeros, out)
+    return _device_wrap(out, neg & (exp % 2 == 1))
+
+
+def _device_linear(log: Any, neg: Any) -> Any:
+    """Linear values of device logs (0 and inf beyond the float range)."""
+    xp = _backends.namespace(log)
+    values = xp.exp(log)
+    return values if neg is None else xp.where(neg, -values, values)
+
+
+def _device_compare(op: Any, x: Any, y: Any) -> Any:
+    """A comparison of values, as :func:`_compare`, in the library of the device operand."""
+    like = _device_of(x, y)
+    (la, na), (lb, nb) = _device_raw(x, like), _device_raw(y, like)
+    la, lb = _as_device_logs(la, like), _as_device_logs(lb, like)
+    if na is None and nb is None:
+        return op(la, lb)
+    xp = _backends.namespace(like)
+    sa, sb = _device_sign(la, _device_mask(na, la)), _device_sign(lb, _device_mask(nb, lb))
+    key_a = xp.where(sa < 0, -la, xp.where(sa == 0, xp.zeros_like(la), la))
+    key_b = xp.where(sb < 0, -lb, xp.where(sb == 0, xp.zeros_like(lb), lb))
+    return xp.where(sa == sb, op(key_a, key_b), op(sa, sb))
+
+
+def _device_select(x: Any, y: Any, keep_first: Any) -> LogArray:
+    """``maximum`` and ``minimum`` with device logs: nan wins, as in numpy."""
+    like = _device_of(x, y)
+    (la, na), (lb, nb) = _device_raw(x, like), _device_raw(y, like)
+    la, lb = _as_device_logs(la, like), _as_device_logs(lb, like)
+    xp = _backends.namespace(like)
+    first = keep_first(x, y)
+    log = xp.where(first, la, lb)
+    log = xp.where(xp.isnan(la) | xp.isnan(lb), xp.full_like(log, math.nan), log)
+    if na is None and nb is None:
+        return _device_wrap(log, None)
+    neg_a, neg_b = _device_mask(_false_if_none(na), log), _device_mask(_false_if_none(nb), log)
+    return _device_wrap(log, xp.where(first, neg_a, neg_b))
+
+
+def _device_split_signs(log: Any, neg: Any) -> tuple[Any, Any]:
+    xp = _backends.namespace(log)
+    none = xp.full_like(log, -math.inf)
+    if neg is None:
+        return log, none
+    return xp.where(neg, none, log), xp.where(neg, log, none)
+
+
+def _device_matmul(x: Any, y: Any) -> LogArray:
+    like = _device_of(x, y)
+    (la, na), (lb, nb) = _device_raw(x, like), _device_raw(y, like)
+    _check_matmul_shapes(la, lb)
+    if na is None and nb is None:
+        return _device_wrap(_kernels.logmatmulexp(la, lb), None)
+    a_pos, a_neg = _device_split_signs(la, na)
+    b_pos, b_neg = _device_split_signs(lb, nb)
+    positive_part = _kernels.logaddexp(_kernels.logmatmulexp(a_pos, b_pos), _kernels.logmatmulexp(a_neg, b_neg))
+    negative_part = _kernels.logaddexp(_kernels.logmatmulexp(a_pos, b_neg), _kernels.logmatmulexp(a_neg, b_pos))
+    return _device_wrap(*_kernels.logaddexp_signed(positive_part, False, negative_part, True))
+
+
+def _device_axes(axis: Any, ndim: int) -> Any:
+    return None if axis is None else normalize_axis_tuple(axis, ndim)
+
+
+def _device_sum(a: LogArray, axis: Any, keepdims: bool) -> LogArray:
+    if a._neg is None:
+        return _device_wrap(_kernels.logsumexp(a._log, axis=axis, keepdims=keepdims), None)
+    xp = _backends.namespace(a._log)
+    ones = xp.ones_like(a._log)
+    weights = xp.where(a._neg, -ones, ones)
+    log, sgn = _kernels.logsumexp(a._log, axis=axis, b=weights, keepdims=keepdims, return_sign=True)
+    return _device_wrap(log, sgn < 0)
+
+
+def _device_prod(a: LogArray, axis: Any, keepdims: bool) -> LogArray:
+    xp = _backends.namespace(a._log)
+    axes = _device_axes(axis, a.ndim)
+    log = xp.sum(a._log, axis=axes, keepdims=keepdims)
+    if a._neg is None:
+        return _device_wrap(log, None)
+    odd = xp.sum(xp.astype(a._neg, xp.int32), axis=axes, keepdims=keepdims) % 2 == 1
+    return _device_wrap(log, odd)
+
+
+def _device_extreme(a: LogArray, axis: Any, keepdims: bool, largest: bool) -> LogArray:
+    xp = _backends.namespace(a._log)
+    axes = _device_axes(axis, a.ndim)
+    reduce = xp.max if largest else xp.min
+    if a.size == 0:
+        name = "max" if largest else "min"
+        raise ValueError(f"zero-size LogArray to reduction operation {name} which has no identity")
+    if a._neg is None:
+        return _device_wrap(reduce(a._log, axis=axes, keepdims=keepdims), None)
+    log = a._log
+    sign = _device_sign(log, a._neg)
+    ones = xp.ones_like(log)
+    # Bands: negatives below zero below positives, nan above all; the key orders each band.
+    band = xp.where(sign > 0, ones, xp.where(sign < 0, -ones, xp.where(sign == 0, 0 * ones, 2 * ones)))
+    key = xp.where(sign < 0, -log, xp.where(sign == 0, 0 * ones, log))
+    top_band = reduce(band, axis=axes, keepdims=True)
+    outside = (-math.inf if largest else math.inf) * ones
+    top_key = reduce(xp.where(band == top_band, key, outside), axis=axes, keepdims=True)
+    nan = xp.any(xp.isnan(log), axis=axes, keepdims=True)
+    none = xp.full_like(top_key, -math.inf)
+    out = xp.where(top_band > 0, top_key, xp.where(top_band < 0, -top_key, none))
+    out = xp.where(nan, xp.full_like(top_key, math.nan), out)
+    neg = (top_band < 0) & ~nan
+    if not keepdims:
+        shape = tuple(n for i, n in enumerate(a.shape) if axes is not None and i not in axes)
+        out, neg = xp.reshape(out, shape), xp.reshape(neg, shape)
+    return _device_wrap(out, neg)
+
+
+def _device_cumsum(a: LogArray, axis: int | None) -> LogArray:
+    if a._neg is None:
+        return _device_wrap(_kernels.logcumsumexp(a._log, axis=axis), None)
+    pos_part, neg_part = _device_split_signs(a._log, a._neg)
+    log, neg = _kernels.logaddexp_signed(
+        _kernels.logcumsumexp(pos_part, axis=axis), False, _kernels.logcumsumexp(neg_part, axis=axis), True
+    )
+    return _device_wrap(log, neg)
 
 
 # ---------------------------------------------------------------------------
@@ -603,6 +989,9 @@ class LogArray:
     _matmul_cache: tuple[str, NDArray[Any], Any, bytes] | None
 
     def __init__(self, values: Any, dtype: DTypeLike | None = None, signed: bool | None = None) -> None:
+        if _is_device_array(values) or (isinstance(values, LogArray) and _on_device(values)):
+            self._init_on_device(values, dtype, signed)
+            return
         dt = _check_dtype(dtype)
         if isinstance(values, LogArray):
             log, neg = values._log.copy(), None if values._neg is None else values._neg.copy()
@@ -645,6 +1034,26 @@ class LogArray:
                 raise ValueError("LogArray(..., signed=False) got negative values")
             if _backends.is_lazy(negative):  # not known yet: a negative value will be nan, a domain error
                 log = np.where(negative, np.nan, log)
+            neg = None
+        self._log = log
+        self._neg = neg
+        self._matmul_cache = None
+
+    def _init_on_device(self, values: Any, dtype: Any, signed: bool | None) -> None:
+        """``LogArray(t)`` of a torch tensor or JAX array of linear values (or of such a LogArray)."""
+        if isinstance(values, LogArray):
+            log, neg = _device_copy(values._log), None if values._neg is None else _device_copy(values._neg)
+        else:
+            _check_library(values)
+            log, neg = _device_logs_of_values(values)
+        xp = _backends.namespace(log)
+        if dtype is not None:
+            log = xp.astype(log, getattr(xp, _check_dtype(dtype).name))  # type: ignore[union-attr]
+        if signed and neg is None:
+            neg = _device_mask(False, log)
+        elif signed is False and neg is not None:
+            if _known_any(neg & (log > -math.inf)):
+                raise ValueError("LogArray(..., signed=False) got negative values")
             neg = None
         self._log = log
         self._neg = neg
@@ -730,6 +1139,8 @@ class LogArray:
         >>> LogArray.from_log(np.log([2.0, 0.5]), sign=[-1, 1]).to_numpy()
         array([-2. ,  0.5])
         """
+        if _is_device_array(log):
+            return cls._from_device_log(log, sign, dtype)
         dt = _check_dtype(dtype)
         if isinstance(log, np.ma.MaskedArray) or isinstance(sign, np.ma.MaskedArray):
             raise TypeError(_MASKED_MESSAGE.replace("LogArray(m.filled(0.0))", "LogArray.from_log(m.filled(-np.inf))"))
@@ -759,6 +1170,27 @@ class LogArray:
             logs, negative = _backends.same_backing(logs, signs < 0)
             neg = _backends.mask_like(negative, logs)  # a new writeable array (or a lazy one)
         return cls._from_parts(logs, neg)
+
+    @classmethod
+    def _from_device_log(cls, log: Any, sign: Any, dtype: Any) -> LogArray:
+        """``from_log`` of a torch tensor or JAX array: no copy, gradients kept."""
+        _check_library(log)
+        xp = _backends.namespace(log)
+        if log.dtype == xp.bool:
+            raise TypeError("LogArray.from_log: the logs must be real numbers, not booleans")
+        if dtype is not None:
+            log = xp.astype(log, getattr(xp, _check_dtype(dtype).name))  # type: ignore[union-attr]
+        elif not xp.isdtype(log.dtype, "real floating"):
+            log = xp.astype(log, _default_log_dtype(xp))
+        if sign is None:
+            return cls._from_parts(log, None)
+        signs = sign if _is_device_array(sign) else _put(np.asarray(sign), log)
+        if signs.dtype != xp.bool:
+            bad = ~((signs == -1) | (signs == 0) | (signs == 1))
+            if _known_any(bad):
+                raise ValueError("LogArray.from_log: sign must hold -1, 0 or 1 (or booleans)")
+            signs = signs < 0
+        return cls._from_parts(log, _device_mask(signs, log))
 
     # -- constructors -----------------------------------------------------
 
@@ -930,7 +1362,7 @@ class LogArray:
         >>> LogArray([-2.0, 0.0, 3.0]).sign
         array([-1.,  0.,  1.])
         """
-        return _sign_of(self._log, self._neg)
+        return sign(self)
 
     @property
     def signed(self) -> bool:
@@ -977,7 +1409,8 @@ class LogArray:
         >>> LogArray([[0.5, 0.25, 1.0], [1.0, 2.0, 3.0]]).size
         6
         """
-        return self._log.size
+        size = self._log.size
+        return size if isinstance(size, int) else math.prod(self._log.shape)  # torch: a method
 
     @property
     def dtype(self) -> np.dtype[Any]:
@@ -1058,7 +1491,7 @@ class LogArray:
         >>> a
         LogArray([0.5 , 0.25])
         """
-        return self._map(_backends.copy)
+        return self._map(_device_copy if _on_device(self) else _backends.copy)
 
     def __copy__(self) -> LogArray:
         return self.copy()  # as ndarray: copy.copy copies the data (__reduce__ would share it)
@@ -1080,6 +1513,8 @@ class LogArray:
         >>> a
         LogArray([-1.  ,  0.25])
         """
+        if _on_device(self):
+            return LogArray._from_parts(_device_copy(self._log), _device_mask(_false_if_none(self._neg), self._log))
         neg = np.zeros_like(self._log, dtype=bool) if self._neg is None else self._neg.copy()
         return LogArray._from_parts(self._log.copy(), neg)
 
@@ -1108,6 +1543,10 @@ class LogArray:
         True
         """
         dt = _check_dtype(dtype)
+        if _on_device(self):
+            xp = _backends.namespace(self._log)
+            log = xp.astype(self._log, getattr(xp, dt.name))  # type: ignore[union-attr]
+            return LogArray._from_parts(log, None if self._neg is None else _device_copy(self._neg))
         return LogArray._from_parts(self._log.astype(dt), None if self._neg is None else self._neg.copy())
 
     def reshape(self, *shape: Any, order: str = "C") -> LogArray:
@@ -1210,6 +1649,9 @@ class LogArray:
         """
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = () if axes[0] is None else tuple(axes[0])
+        if _on_device(self):
+            order = tuple(axes) if axes else tuple(range(self.ndim))[::-1]
+            return self._map(_backends.namespace(self._log).permute_dims, order)
         return self._map(np.transpose, axes or None)
 
     def squeeze(self, axis: Any = None) -> LogArray:
@@ -1258,6 +1700,8 @@ class LogArray:
         >>> LogArray(['1e-5000']).item() == LogFloat('1e-5000')
         True
         """
+        if _on_device(self):
+            return self._on_host().item(*args)
         if _backends.is_lazy(self._log):
             computed = self.compute()
             return computed if isinstance(computed, LogFloat) else computed.item(*args)
@@ -1313,7 +1757,15 @@ class LogArray:
         """
         return self._linear_values(underflow, stacklevel=2)
 
+    def _on_host(self) -> LogArray:
+        """This array with numpy logs: device logs copied to the host, detached from any gradient."""
+        if not _on_device(self):
+            return self
+        return LogArray._from_parts(_to_host(self._log), _to_host(self._neg))
+
     def _linear_values(self, underflow: str, stacklevel: int) -> Any:
+        if _on_device(self):
+            return self._on_host()._linear_values(underflow, stacklevel + 1)
         if _backends.is_lazy(self._log):
             convert = functools.partial(_conversions.to_linear, underflow=underflow)
             parts = (self._log,) if self._neg is None else (self._log, self._neg)
@@ -1349,12 +1801,16 @@ class LogArray:
         """
         if _backends.is_lazy(self._log):
             return _dask_backend().describe(self._log, self._neg)
+        if _on_device(self):  # the values, then where they live
+            return f"{repr(self._on_host())[:-1]}, backend={_backends.library(self._log)!r})"
         prefix = "LogArray("
         return prefix + self._format(", ", prefix, quote=True) + ")"
 
     def __str__(self) -> str:
         if _backends.is_lazy(self._log):
             return repr(self)
+        if _on_device(self):
+            return str(self._on_host())
         return self._format(" ", "", quote=False)
 
     def _repr_inline_(self, max_width: int) -> str:
@@ -1529,11 +1985,15 @@ class LogArray:
         if isinstance(key, LogArray):
             raise TypeError("index a LogArray with integers, slices or boolean ndarrays, not a LogArray")
         log = self._log[key]
-        if isinstance(log, np.ndarray) or _backends.is_lazy(log):  # lazy: a 0-d LogArray for an element
-            return LogArray._from_parts(log, None if self._neg is None else self._neg[key])
-        return _scalar(float(log), bool(self._neg[key]) if self._neg is not None else False)
+        if isinstance(log, np.generic):  # an element of numpy logs
+            return _scalar(float(log), bool(self._neg[key]) if self._neg is not None else False)
+        # An ndarray, or an element of dask, torch or JAX logs: a 0-d LogArray (it may carry a graph or a device)
+        return LogArray._from_parts(log, None if self._neg is None else self._neg[key])
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        if _on_device(self):
+            self._set_on_device(key, value)
+            return
         log, neg = _raw(value)
         if neg is not None and _backends.any_true(neg & (_backends.asarray(log) > -np.inf), if_lazy=True):
             if self._neg is None:
@@ -1544,6 +2004,27 @@ class LogArray:
         self._log[key] = log
         if self._neg is not None:
             self._neg[key] = False if neg is None else neg
+
+    def _set_on_device(self, key: Any, value: Any) -> None:
+        """``a[key] = value`` for device logs: written through on torch, rebound on JAX (immutable)."""
+        log, neg = _device_raw(value, self._log)
+        if neg is not None and self._neg is None:
+            logs = _as_device_logs(log, self._log)
+            if _known_any(_device_mask(neg, logs) & (logs > -math.inf)) is not False:
+                raise ValueError(
+                    "cannot assign negative values to an unsigned LogArray; make a signed one with "
+                    "LogArray(values, signed=True) or a.as_signed()"
+                )
+        if _backends.kind(self._log) == _backends.TORCH:
+            self._log[key] = log
+            if self._neg is not None:
+                self._neg[key] = False if neg is None else neg
+            return
+        jax_log: Any = self._log  # a JAX array: immutable, updated through .at
+        self._log = jax_log.at[key].set(log)
+        if self._neg is not None:
+            jax_neg: Any = self._neg
+            self._neg = jax_neg.at[key].set(False if neg is None else neg)
 
     # -- arithmetic ------------------------------------------------------------
 
@@ -1601,7 +2082,13 @@ class LogArray:
         return self._assign_result(power(self, other), "power")
 
     def _assign_result(self, result: LogArray, name: str) -> LogArray:
-        """Write ``result`` into this array, or raise as numpy's ``out=`` would."""
+        """Write ``result`` into this array, or raise as numpy's ``out=`` would.
+
+        torch tensors are written in place (views see it); JAX arrays are
+        immutable, so this array is rebound to the result, as for dask.
+        """
+        if _on_device(self):
+            return self._assign_on_device(result, name)
         if result.shape != self.shape:
             raise ValueError(
                 f"non-broadcastable output operand with shape {self.shape} doesn't match the broadcast shape "
@@ -1621,6 +2108,29 @@ class LogArray:
         self._log[...] = result._log  # float64 into float32 logs: numpy's same_kind cast
         if self._neg is not None:
             self._neg[...] = _false_if_none(result._neg)
+        return self
+
+    def _assign_on_device(self, result: LogArray, name: str) -> LogArray:
+        if tuple(result.shape) != tuple(self.shape):
+            raise ValueError(
+                f"non-broadcastable output operand with shape {self.shape} doesn't match the broadcast shape "
+                f"{result.shape}"
+            )
+        if result._neg is not None and self._neg is None:
+            if _known_any(result._neg & (result._log > -math.inf)) is not False:
+                raise TypeError(
+                    f"Cannot cast LogArray {name!r} output with negative values to an unsigned LogArray; "
+                    "make the array signed first (a = a.as_signed()) or write a = a op b"
+                )
+        xp = _backends.namespace(self._log)
+        log = xp.astype(result._log, self._log.dtype)
+        neg = None if self._neg is None else _device_mask(_false_if_none(result._neg), log)
+        if _backends.kind(self._log) == _backends.TORCH:
+            self._log[...] = log
+            if self._neg is not None:
+                self._neg[...] = neg
+        else:
+            self._log, self._neg = log, neg
         return self
 
     def __neg__(self) -> LogArray:
@@ -1685,6 +2195,8 @@ class LogArray:
         >>> a.any(axis=1)
         array([ True, False])
         """
+        if _on_device(self):
+            return _backends.namespace(self._log).any(self._log != -math.inf, axis=axis, keepdims=keepdims)
         return np.any(self._log != -np.inf, axis=axis, keepdims=keepdims)
 
     def all(self, axis: Any = None, keepdims: bool = False) -> Any:
@@ -1713,6 +2225,8 @@ class LogArray:
         >>> a.all(axis=1)
         array([ True, False])
         """
+        if _on_device(self):
+            return _backends.namespace(self._log).all(self._log != -math.inf, axis=axis, keepdims=keepdims)
         return np.all(self._log != -np.inf, axis=axis, keepdims=keepdims)
 
     # -- reductions ------------------------------------------------------------
@@ -1743,6 +2257,8 @@ class LogArray:
         >>> LogArray([[1.0, -3.0], [2.0, 2.0]]).sum(axis=1)
         LogArray([-2.,  4.])
         """
+        if _on_device(self):
+            return _device_sum(self, axis, keepdims)
         if self._neg is None:
             return _reduced(_kernels.logsumexp(self._log, axis=axis, keepdims=keepdims), None, self.dtype)
         weights = np.where(self._neg, -1.0, 1.0)
@@ -1780,6 +2296,8 @@ class LogArray:
         >>> LogArray([[0.5, -4.0], [0.25, 8.0]]).prod(axis=1)
         LogArray([-2.,  2.])
         """
+        if _on_device(self):
+            return _device_prod(self, axis, keepdims)
         log = np.sum(self._log, axis=axis, keepdims=keepdims)
         neg = None
         if self._neg is not None:  # negative when an odd number of factors is
@@ -1888,6 +2406,8 @@ class LogArray:
             )
 
     def _extreme(self, axis: Any, keepdims: bool, largest: bool) -> Any:
+        if _on_device(self):
+            return _device_extreme(self, axis, keepdims, largest)
         if isinstance(axis, tuple):  # several axes, as numpy: move them last and merge them into one
             axes = normalize_axis_tuple(axis, self.ndim)
             kept = [i for i in range(self.ndim) if i not in axes]
@@ -2037,6 +2557,8 @@ class LogArray:
         LogArray([[ 1., -3.],
                   [ 3., -1.]])
         """
+        if _on_device(self):
+            return _device_cumsum(self, axis)
         if self._neg is None:
             return _wrap(_kernels.logcumsumexp(self._log, axis=axis), None, self.dtype)
         pos_part, neg_part = _split_signs(self._log, self._neg)
@@ -2100,6 +2622,8 @@ class LogArray:
         LogArray([[0.25, 0.75],
                   [0.5 , 0.5 ]])
         """
+        if _on_device(self) and self._neg is None:
+            return _device_wrap(_kernels.log_softmax(self._log, axis=axis), None)
         if self._neg is None:
             out = _kernels.log_softmax(self._log, axis=axis)
             nan = np.isnan(out)
