@@ -1049,6 +1049,31 @@ def conversion_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, Any
         yield Row(case, f"{size}, numpy fallback", ours, peer, theirs, accuracy="correctly rounded (the oracle)")
 
 
+def display_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -> Iterator[Row]:
+    """Printing a big LogArray (numpy's summary) and parsing distinct decimal strings (issue 12's goals).
+
+    Goals in absolute time, at the full sizes only: repr of 10^6 elements
+    at most 50 ms, ``LogArray`` of 10^5 distinct decimal strings at most
+    0.2 s. Reported, not judged.
+    """
+    n = cfg.conversion_n
+    array = logspace.LogArray.from_log(rng.uniform(-20000.0, 0.0, n))  # most values beyond float range
+    logs = array.log
+    ours, theirs = interleaved_medians([lambda: repr(array), lambda: repr(logs)], cfg)
+    goal = _goal(ours, 0.05) if n == 10**6 else "goal at 10^6 elements only"
+    yield Row("repr(LogArray), numpy's summary", f"{_power(n)} values to 1e-8686", ours, "repr of the logs", theirs,
+              accuracy=goal)
+    count = max(10, n // 10)
+    strings = [f"{v:.6e}" for v in rng.uniform(0.0, 1.0, count)]
+    ours, theirs = interleaved_medians(
+        [lambda: logspace.LogArray(strings), lambda: np.array(strings, dtype=np.float64)],
+        replace(cfg, max_repeats=cfg.min_repeats),
+    )
+    goal = _goal(ours, 0.2) if count == 10**5 else "goal at 10^5 strings only"
+    yield Row("LogArray(decimal strings)", f"{_power(count)} distinct 7-digit strings", ours,
+              "np.array(strings, dtype=float)", theirs, accuracy=goal)
+
+
 def _same_bits(a: Any, b: Any) -> bool:
     """Whether two results (LogArrays compared by their logs and signs, or ndarrays) are bit for bit equal."""
     if isinstance(a, logspace.LogArray):
@@ -1068,6 +1093,7 @@ CASES: tuple[Callable[[Config, np.random.Generator, dict[str, Any]], Iterator[Ro
     logfloat_text_cases,
     backend_cases,
     conversion_cases,
+    display_cases,
 )
 
 
