@@ -633,7 +633,9 @@ def _short_decimals(codes: NDArray[np.uint32], log: NDArray[np.float64], sign: N
     return ok
 
 
-def _decimal_log_estimates(num: NDArray[np.int64], exp10: NDArray[np.int64]) -> tuple[NDArray[Any], NDArray[np.float64]]:
+def _decimal_log_estimates(
+    num: NDArray[np.int64], exp10: NDArray[np.int64]
+) -> tuple[NDArray[Any], NDArray[np.float64]]:
     """Long double ``log(num * 10**exp10)`` and a bound on its absolute error, per element.
 
     Three forms, by where the value lies (``eps`` is long double's relative
@@ -673,7 +675,6 @@ def _decimal_log_estimates(num: NDArray[np.int64], exp10: NDArray[np.int64]) -> 
         log_num = np.log(num[huge].astype(_LD))
         shift = exp10[huge].astype(_LD) * _LD_LN["10"]
         est[huge] = log_num + shift
-        bound[huge] = _LD_EPS * (
-            2.0 * log_num.astype(np.float64) + 2.0 * np.abs(shift.astype(np.float64)) + np.abs(est[huge].astype(np.float64))
-        )
+        terms = 2.0 * log_num.astype(np.float64) + 2.0 * np.abs(shift.astype(np.float64))
+        bound[huge] = _LD_EPS * (terms + np.abs(est[huge].astype(np.float64)))
     return est, bound
