@@ -87,7 +87,14 @@ def _logs_of_values(values: NDArray[Any]) -> Raw:
 
 
 def _logs_of_objects(values: NDArray[Any]) -> Raw:
-    """Element by element, as LogFloat parses: big ints, strings, LogFloats."""
+    """Element by element, as LogFloat parses: big ints, strings, LogFloats.
+
+    A str array (dtype ``U``) is parsed as a whole, with the same result.
+    """
+    if values.dtype.kind == "U":
+        log, sign = _conversions.log_sign_of_decimals(values)
+        neg = sign < 0
+        return log, (neg if neg.any() else None)
     try:
         flat = [item if isinstance(item, LogFloat) else LogFloat(item) for item in values.reshape(-1)]
     except TypeError:

@@ -677,10 +677,134 @@ static PyObject *c_decimal_candidates(PyObject *self, PyObject *args)
     return (PyObject *)out;
 }
 
+
+/* ---- the shortest decimal that reads back (logspace._text._shortest) ---- */
+
+/* _text._shortest_fast without its exact checks, for logs in (-708, 709):
+ * c = e**log from expl, scaled to a 19-digit integer ref within err
+ * units (expl trusted to LD_TRUST long double ulps, the correctly rounded
+ * power of ten from strtold, one rounding of their product, and the
+ * truncation); candidates are the n-digit
+ * decimals around ref, n from the first whose grid reaches the round-trip
+ * interval (about ulp(log) wide, relative, around c). A candidate nearer to
+ * ref than `inside` reads back for certain (its log is nearer to `log` than
+ * half the gap to either neighbouring float); one farther than `reach`
+ * cannot. Anything in between, or two candidates in the interval whose
+ * order err leaves open, returns False: the Python path decides it exactly.
+ * Returns (d, q) for the decimal d * 10**q, None when no decimal of at most
+ * max_digits (<= 17) digits reads back, False when undecided. */
+#define LD_TRUST 16.0
+#define REF_DIGITS 19
+#define LD_POW10_MAX 340
+
+/* 10**k in long double, correctly rounded (strtold), k in [-340, 340]. */
+static long double LD_POW10[2 * LD_POW10_MAX + 1];
+
+static void fill_long_double_powers(void)
+{
+    char text[16];
+    for (int k = -LD_POW10_MAX; k <= LD_POW10_MAX; k++) {
+        snprintf(text, sizeof text, "1e%d", k);
+        LD_POW10[k + LD_POW10_MAX] = strtold(text, NULL);
+    }
+}
+
+static PyObject *c_shortest_decimal(PyObject *self, PyObject *args)
+{
+    (void)self;
+    double log;
+    int max_digits;
+    if (!PyArg_ParseTuple(args, "di:shortest_decimal", &log, &max_digits))
+        return NULL;
+#if LDBL_MANT_DIG < 64
+    Py_RETURN_FALSE;
+#else
+    if (!(log > -708.0 && log < 709.0) || max_digits < 1)
+        Py_RETURN_FALSE;
+    long double c = expl((long double)log);
+    int e10 = (int)floor(log * 0.43429448190325176); /* the decade, or one off: corrected below */
+    long double scaled = 0.0L;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        int power = REF_DIGITS - 1 - e10;
+        if (power < -LD_POW10_MAX || power > LD_POW10_MAX)
+            Py_RETURN_FALSE;
+        scaled = c * LD_POW10[power + LD_POW10_MAX];
+        if (scaled < 1e18L)
+            e10 -= 1;
+        else if (scaled >= 1e19L)
+            e10 += 1;
+        else
+            break;
+    }
+    if (!(scaled >= 1e18L && scaled < 1e19L))
+        Py_RETURN_FALSE;
+    uint64_t ref = (uint64_t)scaled; /* floor */
+    double ref_d = (double)ref;
+    double trust = (LD_TRUST + 2.0) * (double)LDBL_EPSILON; /* expl, the power's rounding and the product's */
+    double err = trust * ref_d + 2.0;
+    double ulp_log = nextafter(fabs(log), INFINITY) - fabs(log);
+    double reach = 0.5001 * ulp_log * ref_d * (1.0 + 2.0 * trust) + 1.0 + err;
+    double half = 0.5 * fmin(log - nextafter(log, -INFINITY), nextafter(log, INFINITY) - log);
+    double inside = half * ref_d * (1.0 - 1e-6) - err - 1.0;
+    int last = max_digits < 17 ? max_digits : 17;
+    uint64_t units[REF_DIGITS + 1];
+    units[0] = 1;
+    for (int i = 1; i <= REF_DIGITS; i++)
+        units[i] = units[i - 1] * 10;
+    int first = 1, top = last + 1;
+    while (first < top) {
+        int mid = (first + top) / 2;
+        uint64_t unit = units[REF_DIGITS - mid];
+        double rest = (double)(ref % unit);
+        if (reach < rest && rest < (double)unit - reach)
+            first = mid + 1;
+        else
+            top = mid;
+    }
+    for (int n = first; n <= last; n++) {
+        uint64_t unit = units[REF_DIGITS - n];
+        uint64_t rest = ref % unit;
+        uint64_t lo = ref - rest;
+        /* candidates lo - unit, lo, lo + unit, lo + 2 unit at distances
+           unit + rest, rest, unit - rest, 2 unit - rest from ref */
+        double dist[4] = {(double)(unit + rest), (double)rest, (double)(unit - rest), (double)(2 * unit - rest)};
+        int64_t cand[4] = {(int64_t)(lo / unit) - 1, (int64_t)(lo / unit), (int64_t)(lo / unit) + 1,
+                           (int64_t)(lo / unit) + 2};
+        int usable[4] = {(double)rest <= err, 1, 1, (double)(unit - rest) <= err};
+        int order[4], count = 0;
+        for (int i = 0; i < 4; i++)
+            if (usable[i] && dist[i] <= reach)
+                order[count++] = i;
+        if (count == 0)
+            continue;
+        for (int i = 1; i < count; i++) /* insertion sort by distance */
+            for (int j = i; j > 0 && dist[order[j]] < dist[order[j - 1]]; j--) {
+                int t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+        int best = order[0];
+        if (!(dist[best] < inside))
+            Py_RETURN_FALSE; /* whether it reads back needs the exact log */
+        for (int i = 1; i < count; i++)
+            if (dist[order[i]] - dist[best] <= 2.0 * err)
+                Py_RETURN_FALSE; /* a rival about as near: their order is unsure */
+        return Py_BuildValue("(Li)", (long long)cand[best], e10 + 1 - n);
+    }
+    if (last == max_digits)
+        Py_RETURN_NONE;
+    Py_RETURN_FALSE;
+#endif
+}
+
 static PyMethodDef methods[] = {
     {"decimal_candidates", c_decimal_candidates, METH_VARARGS,
      "decimal_candidates(logs, ys) -> bool array: float_of_log's pre-filter (which y = e**log\n"
      "may have a 12-digit decimal that reads back), for 1-D contiguous float64 arrays."},
+    {"shortest_decimal", c_shortest_decimal, METH_VARARGS,
+     "shortest_decimal(log, max_digits) -> (d, q), None or False: the shortest decimal d * 10**q\n"
+     "(nearest to e**log among the shortest) whose log rounds to log; None: none of at most\n"
+     "max_digits digits; False: undecided here (logspace._text decides it exactly)."},
     {"log_abs", c_log_abs, METH_O,
      "log_abs(values) -> (logs, flagged): log|v| of a 1-D contiguous float64 or float32 array,\n"
      "correctly rounded except at the indices in flagged, which the caller redoes exactly."},
@@ -700,6 +824,7 @@ PyMODINIT_FUNC PyInit__c_convert(void)
 {
     import_array();
     fill_powers_of_ten();
+    fill_long_double_powers();
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;

@@ -32,6 +32,7 @@ from decimal import Decimal
 import numpy as np
 from mpmath import libmp
 
+from logspace import _native
 from logspace._kernels_scalar import exp_cr, log_cr
 
 __all__ = [
@@ -450,6 +451,10 @@ def _shortest(log: float, max_digits: int = _STR_DIGITS) -> tuple[int, int] | No
     within the interval's reach are parsed.
     """
     if _LD_USABLE and -708.0 < log < 709.0:
+        if _c_shortest is not None:
+            compiled = _c_shortest(log, max_digits)
+            if compiled is not False:
+                return compiled
         found = _shortest_fast(log, max_digits)
         if found is not _UNDECIDED:
             return found  # type: ignore[return-value]
@@ -457,6 +462,10 @@ def _shortest(log: float, max_digits: int = _STR_DIGITS) -> tuple[int, int] | No
 
 
 _UNDECIDED = object()
+# The compiled twin of _shortest_fast without its exact checks
+# (logspace/_c_convert.c): (d, q), None, or False where it cannot decide.
+_c_convert = _native.load("_c_convert") if _LD_USABLE else None
+_c_shortest = getattr(_c_convert, "shortest_decimal", None)
 _FAST_DIGITS = 25  # digits of the long double reference; its error is a few units in the 18th
 
 
@@ -489,6 +498,16 @@ def _shortest_fast(log: float, max_digits: int) -> object:
         return _UNDECIDED
     err = _LD_TRUST * ref + 2.0
     reach = 0.5001 * math.ulp(log) * ref * (1.0 + 2.0 * _LD_TRUST) + 1.0 + err
+    # A candidate nearer than ``inside`` to ref is nearer than half the gap
+    # to either neighbour of ``log`` (relative to c, within err of ref), so
+    # its log rounds to ``log`` with no exact check; log(1 + x) ~ x, with
+    # the factor's margin for x**2 and the err * half term.
+    half = 0.5 * min(log - math.nextafter(log, -math.inf), math.nextafter(log, math.inf) - log)
+    inside = half * ref * (1.0 - 1e-6) - err - 1.0
+
+    def reads_back(dist: int, d: int, q: int) -> bool:
+        return dist < inside or _log_exact(d, 1, q) == log
+
     last = min(max_digits, 17)
     # Whether some n-digit decimal lies within reach is monotonic in n (a
     # finer grid has a point at least as near): bisect for the first n.
@@ -516,10 +535,10 @@ def _shortest_fast(log: float, max_digits: int) -> object:
         q = _FAST_DIGITS - n - k
         for i, (dist, cand) in enumerate(near):
             d = cand // unit
-            if _log_exact(d, 1, q) != log:
+            if not reads_back(dist, d, q):
                 continue
             for dist2, cand2 in near[i + 1 :]:
-                if dist2 - dist <= 2.0 * err and _log_exact(cand2 // unit, 1, q) == log:
+                if dist2 - dist <= 2.0 * err and reads_back(dist2, cand2 // unit, q):
                     return _UNDECIDED  # two readable candidates, order unsure
             return d, q
     # Every n-digit decimal that could read back was within reach and

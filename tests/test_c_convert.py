@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from mpmath import libmp
 
-from logspace import _conversions, _native
+from logspace import LogFloat, _conversions, _native, _text
 from logspace._kernels_scalar import _LD_USABLE
 
 RNG_SEED = 20261204
@@ -384,3 +384,43 @@ def test_the_compiled_functions_refuse_what_they_do_not_take():
         c.log_abs([1.0])
     with pytest.raises(ValueError, match="length"):
         c.decimal_candidates(np.zeros(2), np.zeros(3))
+
+
+# -- the shortest decimal of repr and str (logspace._text._shortest) -------------
+
+shortest_compiled_only = pytest.mark.skipif(_text._c_shortest is None, reason=_why_not_compiled())
+
+
+def _shortest_logs() -> list[float]:
+    rng = np.random.default_rng(RNG_SEED)
+    short = [f"{v:.{p}g}" for v, p in zip(rng.random(1500), rng.integers(1, 13, 1500), strict=True)]
+    return (
+        rng.uniform(-708.0, 709.0, 3000).tolist()
+        + rng.uniform(-3.0, 3.0, 1000).tolist()
+        + [_text.parse_decimal(s)[0] for s in short]
+        + [LogFloat(float(v))._log for v in rng.random(1000)]
+        + [LogFloat(2.0**k)._log for k in range(-1020, 1020, 7)]
+        + [0.0, 5e-324, -5e-324, 1e-17, -707.9, 708.9]
+    )
+
+
+@shortest_compiled_only
+@pytest.mark.parametrize("max_digits", [17, 40, 12])
+def test_compiled_shortest_decimal_is_the_exact_one(max_digits):
+    decided = 0
+    for log in _shortest_logs():
+        found = _text._c_shortest(log, max_digits)
+        if found is False:
+            continue  # the Python paths decide these
+        decided += 1
+        assert found == _text._shortest_exact(log, max_digits), log
+    assert decided > 0.85 * len(_shortest_logs())  # it decides nearly everything in float range
+
+
+def test_shortest_decimal_with_and_without_the_compiled_path(monkeypatch):
+    logs = _shortest_logs()[::7]
+    compiled = [_text._shortest(log, 40) for log in logs]
+    compiled_reprs = [repr(LogFloat.from_log(log)) for log in logs]
+    monkeypatch.setattr(_text, "_c_shortest", None)
+    assert [_text._shortest(log, 40) for log in logs] == compiled
+    assert [repr(LogFloat.from_log(log)) for log in logs] == compiled_reprs
