@@ -76,6 +76,7 @@ _EXACT_CHUNK = 1 << 21
 # Reductions of a whole 1-D array, without the ndarray method wrappers.
 _MAXIMUM = np.maximum.reduce
 _MINIMUM = np.minimum.reduce
+_SUBTRACT, _EXP, _LOG, _MATMUL, _ISFINITE = np.subtract, np.exp, np.log, np.matmul, math.isfinite
 
 
 # ---------------------------------------------------------------------------
@@ -1212,25 +1213,25 @@ def _log_vector_matrix(
     """
     if x.shape[0] == 0:
         return None
-    # The ufuncs' own reduce and out= arguments: the method wrappers and
-    # temporaries cost more than the arithmetic at HMM sizes.
+    # The ufuncs' own reduce and out= arguments, bound to module names: the
+    # method wrappers, lookups and temporaries cost more than the arithmetic
+    # at HMM sizes.
     top = _MAXIMUM(x)
-    if not math.isfinite(top):
+    if not _ISFINITE(top):
         return None
     col_shift, exp_y = prepared if prepared is not None else prepare_logmatmul(y, "right")
-    weights = np.subtract(x, top)
-    np.exp(weights, out=weights)
-    product = np.matmul(weights, exp_y)
+    weights = _SUBTRACT(x, top)
+    _EXP(weights, out=weights)
+    product = _MATMUL(weights, exp_y)
     # ``not >=`` also catches nan: a true nan, or the +inf line of a shift.
     # A dense unshifted matrix cannot underflow here (see _ZERO_SHIFT_DENSE).
-    if col_shift.base is not _ZERO_SHIFT_DENSE and not _MINIMUM(product) >= _MATMUL_TRUST:
+    shift_base = col_shift.base
+    if shift_base is not _ZERO_SHIFT_DENSE and not _MINIMUM(product) >= _MATMUL_TRUST:
         return None
-    np.log(product, out=product)
-    if _is_zero_shift(col_shift):
-        product += top
-    else:
+    _LOG(product, out=product)
+    if shift_base is not _ZERO_SHIFT_DENSE and shift_base is not _ZERO_SHIFT:  # not _is_zero_shift, inlined
         product += col_shift.reshape(-1)
-        product += top
+    product += top
     return product
 
 
