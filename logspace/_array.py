@@ -199,7 +199,7 @@ def _sign_of(log: Any, neg: Any) -> Any:
 # ---------------------------------------------------------------------------
 
 
-def multiply(x: Any, y: Any) -> LogArray:
+def multiply(x: Any, y: Any, /) -> LogArray:
     if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
         xl, yl = x._log, y._log
         if type(xl) is np.ndarray and type(yl) is np.ndarray and xl.dtype == yl.dtype:
@@ -459,7 +459,7 @@ def _check_matmul_shapes(x: Any, y: Any) -> None:
         ) from None
 
 
-def matmul(x: Any, y: Any) -> LogArray:
+def matmul(x: Any, y: Any, /) -> LogArray:
     """Log-semiring matrix product; signed operands split into +/- parts."""
     if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
         xl, yl = x._log, y._log
