@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 import sys
 import warnings
 from types import ModuleType
@@ -1318,6 +1319,11 @@ def _logmatmulexp_exact(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArr
 # The compiled product (logspace/_c_maxplus.c), or None: then the numpy
 # version below runs, which is also the compiled code's test oracle.
 _MAXPLUS = _native.load("_c_maxplus")
+# The compiled product shares the rows of a product of at least
+# _THREADED_TERMS terms among this many threads (the CPUs this process may
+# use): below it, starting a thread costs more than it saves.
+_MAXPLUS_THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+_THREADED_TERMS = 1 << 20
 
 
 def maxmatmul(a: ArrayLike, b: ArrayLike, return_argmax: bool = False) -> Any:
@@ -1433,6 +1439,7 @@ def _maxmatmul_compiled(
         b_index * (k * p),
         out.reshape(size, n, p),
         None if arg is None else arg.reshape(size, n, p),
+        _MAXPLUS_THREADS if size * n * k * p >= _THREADED_TERMS else 1,
     )
     _redo_nan_terms(x, y, out, arg)
     return out, arg

@@ -115,6 +115,53 @@ def test_compiled_maxmatmul_equals_the_numpy_fallback(monkeypatch):
         assert arg.dtype == fallback_arg.dtype == np.intp
 
 
+@pytest.mark.parametrize("threads", [1, 3])
+def test_compiled_tiles_and_threads_equal_the_numpy_fallback(monkeypatch, threads):
+    # Shapes around the compiled loops' blocks: 4-row tiles, 8-column panels
+    # (4 with the argmax), 32-row tasks, blocks of 128 k; ties (integer logs)
+    # and special values inside the tiles. Three threads share the rows even
+    # of small products here.
+    if _kernels._MAXPLUS is None:
+        pytest.skip("the C extension is not built here (python setup.py build_ext --inplace)")
+    monkeypatch.setattr(_kernels, "_MAXPLUS_THREADS", threads)
+    monkeypatch.setattr(_kernels, "_THREADED_TERMS", 0)
+    rng = np.random.default_rng(5)
+    special = np.array([nan, inf, -inf, 0.0, 1.0, -1.0])
+    cases = [
+        (rng.normal(size=(37, 300)), rng.normal(size=(300, 29))),
+        (rng.integers(-2, 3, (3, 9, 130)).astype(float), rng.integers(-2, 3, (3, 130, 16)).astype(float)),
+        (rng.choice(special, size=(8, 12)), rng.choice(special, size=(12, 20))),
+        (np.full((5, 140), -inf), rng.normal(size=(140, 11))),
+        (rng.normal(size=(4, 7)), rng.normal(size=(7, 3))),
+    ]
+    compiled = [logspace.maxmatmul(a, b, return_argmax=True) for a, b in cases]
+    values = [logspace.maxmatmul(a, b) for a, b in cases]
+    monkeypatch.setattr(_kernels, "_MAXPLUS", None)
+    for (a, b), (out, arg), plain in zip(cases, compiled, values):
+        fallback, fallback_arg = logspace.maxmatmul(a, b, return_argmax=True)
+        np.testing.assert_array_equal(out, fallback)
+        np.testing.assert_array_equal(plain, fallback)
+        np.testing.assert_array_equal(arg, fallback_arg)
+
+
+def test_compiled_maxmatmul_keeps_the_fallbacks_sign_of_zero(monkeypatch):
+    # On a tie between 0.0 and -0.0 numpy's maximum keeps the later term, and
+    # so must the compiled loops (array_equal alone does not see the sign).
+    if _kernels._MAXPLUS is None:
+        pytest.skip("the C extension is not built here (python setup.py build_ext --inplace)")
+    rng = np.random.default_rng(6)
+    zeros = np.array([-0.0, 0.0, -inf])
+    a, b = rng.choice(zeros, size=(9, 10)), rng.choice(zeros, size=(10, 17))
+    out, arg = logspace.maxmatmul(a, b, return_argmax=True)
+    plain = logspace.maxmatmul(a, b)
+    monkeypatch.setattr(_kernels, "_MAXPLUS", None)
+    fallback, fallback_arg = logspace.maxmatmul(a, b, return_argmax=True)
+    assert np.signbit(fallback).any() and not np.signbit(fallback).all()
+    np.testing.assert_array_equal(np.signbit(out), np.signbit(fallback))
+    np.testing.assert_array_equal(np.signbit(plain), np.signbit(fallback))
+    np.testing.assert_array_equal(arg, fallback_arg)
+
+
 def test_pure_python_switch_turns_the_compiled_product_off(monkeypatch):
     monkeypatch.setenv(_native.PURE_PYTHON_VARIABLE, "1")
     assert _native.load("_c_maxplus") is None
