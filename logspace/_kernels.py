@@ -98,6 +98,11 @@ def _implementation(*arrays: Any) -> ModuleType | None:
     found = _backends.kind(*arrays)
     if found is None:
         return None
+    return _implementation_module(found)
+
+
+def _implementation_module(found: str) -> ModuleType:
+    """The kernels module for the kind of array ``found`` (imported and bound on first use)."""
     impl = _LOADED.get(found)
     if impl is None:
         impl = importlib.import_module(_IMPLEMENTATION_MODULES[found])
@@ -1352,8 +1357,13 @@ def maxmatmul(a: ArrayLike, b: ArrayLike, return_argmax: bool = False) -> Any:
         Only with ``return_argmax``.
 
     Runs in compiled code where logspace's C extension is built (see
-    ``python -m logspace --version``), else in blocked numpy with bounded
-    scratch memory; both give identical results.
+    ``python -m logspace --version``; the rows of a large product are
+    shared among threads), else in blocked numpy with bounded scratch
+    memory; both give identical results. torch, JAX and other array-API
+    arrays give arrays of their library on their device (the same maxima
+    and argmax; on torch and JAX the gradient of an entry goes to the term
+    reaching its maximum); dask arrays give lazy dask arrays, each block the
+    numpy kernel's.
 
     Examples
     --------
@@ -1368,13 +1378,13 @@ def maxmatmul(a: ArrayLike, b: ArrayLike, return_argmax: bool = False) -> Any:
     array([[1, 0],
            [0, 0]])
     """
+    impl = None if type(a) is np.ndarray and type(b) is np.ndarray else _implementation(a, b)
+    if impl is not None:
+        # torch, JAX, dask and other array-API arrays: the array-API version, unless the backend has its own.
+        kernel = getattr(impl, "maxmatmul", None) or _implementation_module(_backends.ARRAY_API).maxmatmul
+        return kernel(a, b, return_argmax=return_argmax)
     x = _as_logs(a, "maxmatmul")
     y = _as_logs(b, "maxmatmul")
-    if _backends.kind(x, y) is not None:
-        raise TypeError(
-            f"maxmatmul: {_backends.library(x if _backends.kind(x) else y)} arrays are not supported yet; "
-            "pass numpy arrays (np.asarray) or use logmatmulexp"
-        )
     dtype = _result_dtype(_weak_or(a, x), _weak_or(b, y))
     x, y, vector_a, vector_b = _matmul_operands(_wide(x), _wide(y))
     if x.shape[-1] == 0 and return_argmax:
