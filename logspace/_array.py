@@ -1106,7 +1106,7 @@ class LogArray:
         log = self._log
         if cache is not None:
             cached_side, shape, dtype, raw, prepared, snapshot = cache
-            if cached_side == side and log.shape == shape and log.dtype == dtype:
+            if cached_side == side and log.shape == shape and (log.dtype is dtype or log.dtype == dtype):
                 if len(raw) <= _SMALL_SNAPSHOT:
                     if log.tobytes() == raw:  # any layout: the copy is in C order, as the snapshot
                         return prepared

@@ -77,7 +77,7 @@ _EXACT_CHUNK = 1 << 21
 # Reductions of a whole 1-D array, without the ndarray method wrappers.
 _MAXIMUM = np.maximum.reduce
 _MINIMUM = np.minimum.reduce
-_SUBTRACT, _EXP, _LOG, _MATMUL, _ISFINITE = np.subtract, np.exp, np.log, np.matmul, math.isfinite
+_ADD, _SUBTRACT, _EXP, _LOG, _MATMUL, _ISFINITE = np.add, np.subtract, np.exp, np.log, np.matmul, math.isfinite
 
 
 # ---------------------------------------------------------------------------
@@ -1217,27 +1217,27 @@ def _log_vector_matrix(
     can arise: the vector's exponentials are in [0, 1] and the prepared ones
     are never inf (see :func:`prepare_logmatmul`), so there is no errstate.
     """
-    if x.shape[0] == 0:
+    if not len(x):
         return None
-    # The ufuncs' own reduce and out= arguments, bound to module names: the
-    # method wrappers, lookups and temporaries cost more than the arithmetic
-    # at HMM sizes.
+    # The ufuncs' own reduce and (positional) out arguments, bound to module
+    # names: the method wrappers, lookups, keyword parsing and temporaries
+    # cost more than the arithmetic at HMM sizes.
     top = _MAXIMUM(x)
     if not _ISFINITE(top):
         return None
     col_shift, exp_y = prepared if prepared is not None else prepare_logmatmul(y, "right")
     weights = _SUBTRACT(x, top)
-    _EXP(weights, out=weights)
+    _EXP(weights, weights)
     product = _MATMUL(weights, exp_y)
     # ``not >=`` also catches nan: a true nan, or the +inf line of a shift.
     # A dense unshifted matrix cannot underflow here (see _ZERO_SHIFT_DENSE).
     shift_base = col_shift.base
     if shift_base is not _ZERO_SHIFT_DENSE and not _MINIMUM(product) >= _MATMUL_TRUST:
         return None
-    _LOG(product, out=product)
+    _LOG(product, product)
     if shift_base is not _ZERO_SHIFT_DENSE and shift_base is not _ZERO_SHIFT:  # not _is_zero_shift, inlined
-        product += col_shift.reshape(-1)
-    product += top
+        _ADD(product, col_shift.reshape(-1), product)
+    _ADD(product, top, product)
     return product
 
 
