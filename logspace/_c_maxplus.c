@@ -20,8 +20,8 @@
  * blocking, the vector width or the number of threads: it is bit for bit the
  * numpy fallback's, which reduces over k in order.
  *
- * Layout of the work: tasks of ROW_GROUP rows of one batch entry, split in
- * contiguous ranges over the threads. Within a task, l runs in blocks of
+ * Layout of the work: tasks of ROW_GROUP rows of one batch entry, which the
+ * threads take in turn until none is left. Within a task, l runs in blocks of
  * K_BLOCK (a block of b stays in cache for the whole row group); within a
  * block, a register tile of MR rows by NR columns keeps its running maxima
  * (and argmax) in vector registers over every l of the block (AVX2), or,
@@ -57,7 +57,7 @@ typedef struct {
     npy_intp *arg;
     const npy_intp *a_offsets, *b_offsets;
     npy_intp n, k, p;
-    npy_intp first_task, end_task; /* this worker's tasks: [first_task, end_task) */
+    npy_intp *next_task, tasks;    /* shared by the workers: the next task not yet taken, and their number */
     double *scratch;               /* ROW_GROUP * p doubles: the argmax as doubles (exact below 2**53) */
     double *panels;                /* K_BLOCK * p doubles: a block of b, packed (AVX2 path) */
 } work;
@@ -234,11 +234,20 @@ static void run_task(const work *w, npy_intp t, npy_intp i0, npy_intp i1)
     }
 }
 
+/* Takes tasks until none is left: a thread that gets less of a CPU (another
+ * process, or a BLAS thread still spinning after its product) takes fewer of
+ * them. Which thread runs a task does not change what it writes. */
 static void *run_tasks(void *argument)
 {
     const work *w = (const work *)argument;
     const npy_intp groups = (w->n + ROW_GROUP - 1) / ROW_GROUP;
-    for (npy_intp task = w->first_task; task < w->end_task; task++) {
+    for (;;) {
+#ifdef HAVE_THREADS
+        const npy_intp task = __atomic_fetch_add(w->next_task, 1, __ATOMIC_RELAXED);
+#else
+        const npy_intp task = (*w->next_task)++;
+#endif
+        if (task >= w->tasks) break;
         const npy_intp t = task / groups, i0 = (task % groups) * ROW_GROUP;
         run_task(w, t, i0, i0 + ROW_GROUP < w->n ? i0 + ROW_GROUP : w->n);
     }
@@ -247,9 +256,10 @@ static void *run_tasks(void *argument)
 
 /* Runs every task on up to ``threads`` threads (the caller's among them);
  * returns 0, or -1 when out of memory. A thread that cannot be started
- * leaves its tasks to the caller. */
+ * leaves its tasks to the others. */
 static int run_all(work *proto, npy_intp batch, int threads)
 {
+    npy_intp next_task = 0;
     const npy_intp tasks = batch * ((proto->n + ROW_GROUP - 1) / ROW_GROUP);
     if (threads > tasks) threads = (int)tasks;
     if (threads < 1) threads = 1;
@@ -262,8 +272,8 @@ static int run_all(work *proto, npy_intp batch, int threads)
     if (memory == NULL) return -1;
     for (int x = 0; x < threads; x++) {
         workers[x] = *proto;
-        workers[x].first_task = tasks * x / threads;
-        workers[x].end_task = tasks * (x + 1) / threads;
+        workers[x].next_task = &next_task;
+        workers[x].tasks = tasks;
         workers[x].scratch = scratch_size > 0 ? memory + (size_t)x * per_thread : NULL;
         workers[x].panels = memory + (size_t)x * per_thread + scratch_size;
     }
@@ -272,14 +282,10 @@ static int run_all(work *proto, npy_intp batch, int threads)
     int started[MAX_THREADS] = {0};
     for (int x = 1; x < threads; x++) started[x] = pthread_create(&ids[x], NULL, run_tasks, &workers[x]) == 0;
     run_tasks(&workers[0]);
-    for (int x = 1; x < threads; x++) {
-        if (started[x])
-            pthread_join(ids[x], NULL);
-        else
-            run_tasks(&workers[x]);
-    }
+    for (int x = 1; x < threads; x++)
+        if (started[x]) pthread_join(ids[x], NULL);
 #else
-    for (int x = 0; x < threads; x++) run_tasks(&workers[x]);
+    run_tasks(&workers[0]);
 #endif
     free(memory);
     return 0;
