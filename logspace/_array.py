@@ -50,6 +50,7 @@ __all__ = ["LogArray"]
 
 _LOG_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _FLOAT64 = np.dtype(np.float64)
+_ADD = np.add  # bound once: the hot paths call it once per step of a model's loop
 
 # (log, neg): the raw form of an operand. ``neg`` is None for an operand with
 # no negative values; a Python float log marks a weak scalar.
@@ -202,8 +203,8 @@ def _sign_of(log: Any, neg: Any) -> Any:
 def multiply(x: Any, y: Any, /) -> LogArray:
     if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
         xl, yl = x._log, y._log
-        if type(xl) is np.ndarray and type(yl) is np.ndarray and xl.dtype == yl.dtype:
-            return _assembled(np.add(xl, yl), None)  # the hot path of model code
+        if type(xl) is np.ndarray and type(yl) is np.ndarray and (xl.dtype is yl.dtype or xl.dtype == yl.dtype):
+            return _assembled(_ADD(xl, yl), None)  # the hot path of model code
     if _on_device(x, y):
         return _device_elementwise("multiply", x, y)
     (la, na), (lb, nb) = _raw(x), _raw(y)
