@@ -22,7 +22,8 @@
  *
  * Layout of the work: tasks of ROW_GROUP rows of one batch entry, which the
  * threads take in turn until none is left. Within a task, l runs in blocks of
- * K_BLOCK (a block of b stays in cache for the whole row group); within a
+ * K_BLOCK (fewer for very wide b, so that a packed block holds at most
+ * PACKED_LIMIT doubles; a block of b stays in cache for the whole row group); within a
  * block, a register tile of MR rows by NR columns keeps its running maxima
  * (and argmax) in vector registers over every l of the block (AVX2), or,
  * without AVX2 and for the columns and rows left over, the loops run
@@ -48,6 +49,8 @@ static int use_avx2 = 0;
 
 #define ROW_GROUP 32
 #define K_BLOCK 128
+#define MIN_K_BLOCK 8
+#define PACKED_LIMIT (1 << 18) /* doubles (2 MiB) of b packed per thread, unless b is wider than 2**15 */
 #define PANEL 8 /* columns of b in one packed panel */
 #define MAX_THREADS 64
 
@@ -59,7 +62,8 @@ typedef struct {
     npy_intp n, k, p;
     npy_intp *next_task, tasks;    /* shared by the workers: the next task not yet taken, and their number */
     double *scratch;               /* ROW_GROUP * p doubles: the argmax as doubles (exact below 2**53) */
-    double *panels;                /* K_BLOCK * p doubles: a block of b, packed (AVX2 path) */
+    npy_intp k_block;              /* rows of b in one block */
+    double *panels;                /* k_block * p doubles: a block of b, packed (AVX2 path), or NULL */
 } work;
 
 /* The portable loops, for the rows [i0, i1) and columns [j0, p) of one block
@@ -211,12 +215,13 @@ static void run_task(const work *w, npy_intp t, npy_intp i0, npy_intp i1)
     const double *a = w->a + w->a_offsets[t], *b = w->b + w->b_offsets[t];
     double *o = w->out + (t * n + i0) * p;
     double *g = w->arg != NULL ? w->scratch : NULL;
-    for (npy_intp l0 = 0; l0 < k; l0 += K_BLOCK) {
-        const npy_intp l1 = l0 + K_BLOCK < k ? l0 + K_BLOCK : k;
+    const npy_intp k_block = w->k_block;
+    for (npy_intp l0 = 0; l0 < k; l0 += k_block) {
+        const npy_intp l1 = l0 + k_block < k ? l0 + k_block : k;
         const int first = l0 == 0;
         npy_intp i = i0;
 #ifdef HAVE_AVX2_KERNEL
-        if (use_avx2 && i1 - i0 >= 4 && p >= PANEL) {
+        if (w->panels != NULL && i1 - i0 >= 4) {
             pack_panels(b, w->panels, l0, l1, p);
             for (; i + 4 <= i1; i += 4) {
                 double *oi = o + (i - i0) * p, *gi = g != NULL ? g + (i - i0) * p : NULL;
@@ -267,15 +272,23 @@ static int run_all(work *proto, npy_intp batch, int threads)
     work workers[MAX_THREADS];
     /* Per thread: the argmax scratch (with the argmax) and the packed panels. */
     const size_t scratch_size = proto->arg != NULL ? ROW_GROUP * (size_t)proto->p : 0;
-    const size_t per_thread = scratch_size + K_BLOCK * (size_t)proto->p;
-    double *memory = (double *)malloc((size_t)threads * per_thread * sizeof(double));
-    if (memory == NULL) return -1;
+    npy_intp k_block = K_BLOCK;
+    while (k_block > MIN_K_BLOCK && k_block * proto->p > PACKED_LIMIT) k_block /= 2;
+    int packed = 0; /* the register tiles run: AVX2, and a tile of 4 rows and 8 columns fits */
+#ifdef HAVE_AVX2_KERNEL
+    packed = use_avx2 && proto->n >= 4 && proto->p >= PANEL;
+#endif
+    const size_t panels_size = packed ? (size_t)k_block * (size_t)proto->p : 0;
+    const size_t per_thread = scratch_size + panels_size;
+    double *memory = per_thread > 0 ? (double *)malloc((size_t)threads * per_thread * sizeof(double)) : NULL;
+    if (per_thread > 0 && memory == NULL) return -1;
     for (int x = 0; x < threads; x++) {
         workers[x] = *proto;
         workers[x].next_task = &next_task;
         workers[x].tasks = tasks;
+        workers[x].k_block = k_block;
         workers[x].scratch = scratch_size > 0 ? memory + (size_t)x * per_thread : NULL;
-        workers[x].panels = memory + (size_t)x * per_thread + scratch_size;
+        workers[x].panels = panels_size > 0 ? memory + (size_t)x * per_thread + scratch_size : NULL;
     }
 #ifdef HAVE_THREADS
     pthread_t ids[MAX_THREADS];

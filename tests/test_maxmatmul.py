@@ -118,7 +118,7 @@ def test_compiled_maxmatmul_equals_the_numpy_fallback(monkeypatch):
 @pytest.mark.parametrize("threads", [1, 3])
 def test_compiled_tiles_and_threads_equal_the_numpy_fallback(monkeypatch, threads):
     # Shapes around the compiled loops' blocks: 4-row tiles, 8-column panels
-    # (4 with the argmax), 32-row tasks, blocks of 128 k; ties (integer logs)
+    # (4 with the argmax), 32-row tasks, blocks of 128 k (fewer for a wide b); ties (integer logs)
     # and special values inside the tiles. Three threads share the rows even
     # of small products here.
     if _kernels._MAXPLUS is None:
@@ -133,6 +133,7 @@ def test_compiled_tiles_and_threads_equal_the_numpy_fallback(monkeypatch, thread
         (rng.choice(special, size=(8, 12)), rng.choice(special, size=(12, 20))),
         (np.full((5, 140), -inf), rng.normal(size=(140, 11))),
         (rng.normal(size=(4, 7)), rng.normal(size=(7, 3))),
+        (rng.normal(size=(5, 40)), rng.normal(size=(40, 5001))),  # wide: smaller blocks of k
     ]
     compiled = [logspace.maxmatmul(a, b, return_argmax=True) for a, b in cases]
     values = [logspace.maxmatmul(a, b) for a, b in cases]
