@@ -49,8 +49,16 @@ def _extensions() -> list[Extension]:
         return []
     import numpy as np
 
+    # The max-plus product shares its rows among POSIX threads.
+    threaded = {"logspace._c_maxplus"} if os.name == "posix" else set()
     return [
-        Extension(name, [source], include_dirs=[np.get_include()], extra_compile_args=["-O3"])
+        Extension(
+            name,
+            [source],
+            include_dirs=[np.get_include()],
+            extra_compile_args=["-O3"] + (["-pthread"] if name in threaded else []),
+            extra_link_args=["-pthread"] if name in threaded else [],
+        )
         for name, source in EXTENSIONS
     ]
 

@@ -50,6 +50,7 @@ __all__ = ["LogArray"]
 
 _LOG_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _FLOAT64 = np.dtype(np.float64)
+_ADD = np.add  # bound once: the hot paths call it once per step of a model's loop
 
 # (log, neg): the raw form of an operand. ``neg`` is None for an operand with
 # no negative values; a Python float log marks a weak scalar.
@@ -206,10 +207,11 @@ def _sign_of(log: Any, neg: Any) -> Any:
 # ---------------------------------------------------------------------------
 
 
-def multiply(x: Any, y: Any) -> LogArray:
+def multiply(x: Any, y: Any, /) -> LogArray:
     if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
-        if type(x._log) is np.ndarray and type(y._log) is np.ndarray and x._log.dtype == y._log.dtype:
-            return LogArray._from_parts(np.add(x._log, y._log), None)  # the hot path of model code
+        xl, yl = x._log, y._log
+        if type(xl) is np.ndarray and type(yl) is np.ndarray and (xl.dtype is yl.dtype or xl.dtype == yl.dtype):
+            return _assembled(_ADD(xl, yl), None)  # the hot path of model code
     if _on_device(x, y):
         return _device_elementwise("multiply", x, y)
     (la, na), (lb, nb) = _raw(x), _raw(y)
@@ -465,7 +467,7 @@ def _check_matmul_shapes(x: Any, y: Any) -> None:
         ) from None
 
 
-def matmul(x: Any, y: Any) -> LogArray:
+def matmul(x: Any, y: Any, /) -> LogArray:
     """Log-semiring matrix product; signed operands split into +/- parts."""
     if type(x) is LogArray and type(y) is LogArray and x._neg is None and y._neg is None:
         xl, yl = x._log, y._log
@@ -474,14 +476,15 @@ def matmul(x: Any, y: Any) -> LogArray:
             and type(yl) is np.ndarray
             and xl.ndim == 1
             and yl.ndim == 2
-            and xl.dtype == yl.dtype == _FLOAT64
+            and xl.dtype is _FLOAT64  # the canonical float64: an identity test (others take the path below)
+            and yl.dtype is _FLOAT64
             and xl.shape[0] == yl.shape[0]
         ):
             # A vector times a matrix, once per step of a recursion: straight to the kernel's fast
             # path, before any other check (the shapes are already right).
             fast = _kernels._log_vector_matrix(xl, yl, y._prepared_for_matmul("right"))
             if fast is not None:
-                return LogArray._from_parts(fast, None)
+                return _assembled(fast, None)
     if _on_device(x, y):
         return _device_matmul(x, y)
     (la, na), (lb, nb) = _raw(x), _raw(y)
@@ -931,6 +934,24 @@ def _device_cumsum(a: LogArray, axis: int | None) -> LogArray:
 # ---------------------------------------------------------------------------
 
 
+_new_object = object.__new__
+#: Up to this many bytes of logs (a 16 x 16 float64 matrix), the cache check of ``@`` compares a copy.
+_SMALL_SNAPSHOT = 2048
+
+
+def _assembled(log: Any, neg: Any) -> LogArray:
+    """A LogArray of these logs and negativity, without copying or checking: the constructor of results.
+
+    ``LogArray._from_parts`` is this function; hot paths (``@`` and ``*`` in a model's loop, indexing)
+    call it directly, which saves the method lookup.
+    """
+    new: LogArray = _new_object(LogArray)
+    new._log = log
+    new._neg = neg
+    new._matmul_cache = None
+    return new
+
+
 class _DaskArrayAttribute(property):
     """A class attribute that is ``dask.array.Array``'s attribute of the same name.
 
@@ -991,9 +1012,9 @@ class LogArray:
 
     _log: NDArray[Any]
     _neg: NDArray[np.bool_] | None
-    # (side, snapshot of the logs, prepared operand, the snapshot's bytes) of
-    # the last ``@``; see _prepared_for_matmul.
-    _matmul_cache: tuple[str, NDArray[Any], Any, bytes] | None
+    # (side, shape, dtype, the snapshot's bytes, prepared operand, snapshot of
+    # the logs) of the last ``@``; see _prepared_for_matmul.
+    _matmul_cache: tuple[str, tuple[int, ...], np.dtype[Any], bytes, Any, NDArray[Any]] | None
 
     def __init__(self, values: Any, dtype: DTypeLike | None = None, signed: bool | None = None) -> None:
         if _is_device_array(values) or (isinstance(values, LogArray) and _on_device(values)):
@@ -1066,14 +1087,10 @@ class LogArray:
         self._neg = neg
         self._matmul_cache = None
 
-    @classmethod
-    def _from_parts(cls, log: NDArray[Any], neg: NDArray[np.bool_] | None) -> LogArray:
-        """Wrap logs and negativity without copying or checking."""
-        new = object.__new__(cls)
-        new._log = log
-        new._neg = neg
-        new._matmul_cache = None
-        return new
+    @staticmethod
+    def _from_parts(log: NDArray[Any], neg: NDArray[np.bool_] | None) -> LogArray:
+        """Wrap logs and negativity without copying or checking (:func:`_assembled`)."""
+        return _assembled(log, neg)
 
     def _prepared_for_matmul(self, side: str) -> Any:
         """Shifted exponentials of this matrix for ``@``, kept between calls.
@@ -1087,27 +1104,33 @@ class LogArray:
         *before* the exponentials, which are computed from the snapshot
         itself: a write racing a product (another thread) may leave that
         product with old or new values, as numpy would, but the cache always
-        describes its snapshot. For C-contiguous logs the check is one
-        ``memcmp`` (``bytes.startswith`` on the array's buffer), with no
-        temporary arrays.
+        describes its snapshot. The check compares bytes, with no temporary
+        arrays beyond one copy of a small matrix (which costs less than a
+        buffer export): one ``memcmp``, by ``bytes.__eq__`` for up to
+        :data:`_SMALL_SNAPSHOT` bytes and ``bytes.startswith`` on the array's
+        buffer beyond.
         """
         cache = self._matmul_cache
         log = self._log
-        if cache is not None and cache[0] == side:
-            snapshot = cache[1]
-            if snapshot.shape == log.shape and snapshot.dtype == log.dtype:
-                try:
-                    if cache[3].startswith(log.data):  # C-contiguous logs: one memcmp
-                        return cache[2]
-                except BufferError:  # strided logs (a transposed view): compare elementwise
-                    if (snapshot == log).all():
-                        return cache[2]
+        if cache is not None:
+            cached_side, shape, dtype, raw, prepared, snapshot = cache
+            if cached_side == side and log.shape == shape and (log.dtype is dtype or log.dtype == dtype):
+                if len(raw) <= _SMALL_SNAPSHOT:
+                    if log.tobytes() == raw:  # any layout: the copy is in C order, as the snapshot
+                        return prepared
+                else:
+                    try:
+                        if raw.startswith(log.data):  # C-contiguous logs: one memcmp
+                            return prepared
+                    except BufferError:  # strided logs (a transposed view): compare elementwise
+                        if (snapshot == log).all():
+                            return prepared
         if _backends.is_lazy(log):  # checking a snapshot would compute: a lazy @ does not cache
             return None
         raw = np.ascontiguousarray(log).tobytes()
         snapshot = np.frombuffer(raw, dtype=log.dtype).reshape(log.shape)
         prepared = _kernels.prepare_logmatmul(snapshot, side)
-        self._matmul_cache = (side, snapshot, prepared, raw)
+        self._matmul_cache = (side, snapshot.shape, snapshot.dtype, raw, prepared, snapshot)
         return prepared
 
     @classmethod
@@ -1989,13 +2012,16 @@ class LogArray:
     # -- indexing ------------------------------------------------------------
 
     def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, LogArray):
+        if type(key) is not tuple and isinstance(key, LogArray):
             raise TypeError("index a LogArray with integers, slices or boolean ndarrays, not a LogArray")
         log = self._log[key]
+        neg = self._neg
+        if type(log) is np.ndarray:  # the common case first: a view or copy of numpy logs
+            return _assembled(log, None if neg is None else neg[key])
         if isinstance(log, np.generic):  # an element of numpy logs
-            return _scalar(float(log), bool(self._neg[key]) if self._neg is not None else False)
-        # An ndarray, or an element of dask, torch or JAX logs: a 0-d LogArray (it may carry a graph or a device)
-        return LogArray._from_parts(log, None if self._neg is None else self._neg[key])
+            return _scalar(float(log), bool(neg[key]) if neg is not None else False)
+        # An element of dask, torch or JAX logs: a 0-d LogArray (it may carry a graph or a device)
+        return _assembled(log, None if neg is None else neg[key])
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if _on_device(self):
@@ -2035,8 +2061,9 @@ class LogArray:
 
     # -- arithmetic ------------------------------------------------------------
 
-    def __mul__(self, other: Any) -> LogArray:
-        return multiply(self, other)
+    # The method is the function itself (no second call frame): ``alpha * b`` runs once per step of a
+    # model's loop.
+    __mul__ = multiply
 
     def __rmul__(self, other: Any) -> LogArray:
         return multiply(other, self)
@@ -2065,8 +2092,7 @@ class LogArray:
     def __rpow__(self, other: Any) -> LogArray:
         return rpower(self, other)
 
-    def __matmul__(self, other: Any) -> LogArray:
-        return matmul(self, other)
+    __matmul__ = matmul  # as __mul__: the function itself
 
     def __rmatmul__(self, other: Any) -> LogArray:
         return matmul(other, self)

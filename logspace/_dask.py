@@ -503,6 +503,53 @@ def logmatmulexp(a: Any, b: Any, *, prepared_a: Any = None, prepared_b: Any = No
     return out.astype(dtype)
 
 
+def _block_maxmatmul(maxmatmul: Callable[..., Any], x: Any, y: Any) -> Any:
+    """The numpy max-plus product of one row block by one column block (whole k), maxima and argmax stacked."""
+    out, arg = maxmatmul(x, y, return_argmax=True)
+    return np.stack([out, arg.astype(_FLOAT64)], axis=-1)  # an argmax below 2**53 is exact as a float
+
+
+def maxmatmul(a: Any, b: Any, return_argmax: bool = False) -> Any:
+    """The max-plus product over blocks: each block of rows by each block of columns, with all of k.
+
+    The contracted dimension is gathered into one block per pair (dask's
+    ``blockwise`` with ``concatenate``), so every entry is the numpy
+    kernel's, argmax included (maxima and argmax travel together, the argmax
+    as an exact float).
+    """
+    x = _as_logs(a, "maxmatmul")
+    y = _as_logs(b, "maxmatmul")
+    dtype = _result_dtype(x, y)
+    x, y, vector_a, vector_b = _np._matmul_operands(as_dask(x).astype(_FLOAT64), as_dask(y).astype(_FLOAT64))
+    if x.shape[-1] == 0 and return_argmax:
+        raise ValueError("maxmatmul: attempt to get argmax of an empty sequence (the contracted dimension is 0)")
+    batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+    x = da.broadcast_to(x, batch + x.shape[-2:])
+    y = da.broadcast_to(y, batch + y.shape[-2:])
+    nb = len(batch)
+    outer = tuple(range(nb))
+    i, k, j, pair = nb, nb + 1, nb + 2, nb + 3
+    both = da.blockwise(
+        _bound(_block_maxmatmul, _np.maxmatmul),
+        outer + (i, j, pair),
+        x,
+        outer + (i, k),
+        y,
+        outer + (k, j),
+        concatenate=True,
+        new_axes={pair: 2},
+        dtype=_FLOAT64,
+        meta=np.empty((0,) * (nb + 3)),
+    )
+    out, arg = both[..., 0], both[..., 1].astype(np.intp)
+    if vector_a:
+        out, arg = out[..., 0, :], arg[..., 0, :]
+    if vector_b:
+        out, arg = out[..., 0], arg[..., 0]
+    out = out.astype(dtype)
+    return (out, arg) if return_argmax else out
+
+
 # ---------------------------------------------------------------------------
 # The dask collection protocol of a dask-backed LogArray
 # ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 import sys
 import warnings
 from types import ModuleType
@@ -76,6 +77,7 @@ _EXACT_CHUNK = 1 << 21
 # Reductions of a whole 1-D array, without the ndarray method wrappers.
 _MAXIMUM = np.maximum.reduce
 _MINIMUM = np.minimum.reduce
+_ADD, _SUBTRACT, _EXP, _LOG, _MATMUL, _ISFINITE = np.add, np.subtract, np.exp, np.log, np.matmul, math.isfinite
 
 
 # ---------------------------------------------------------------------------
@@ -96,6 +98,11 @@ def _implementation(*arrays: Any) -> ModuleType | None:
     found = _backends.kind(*arrays)
     if found is None:
         return None
+    return _implementation_module(found)
+
+
+def _implementation_module(found: str) -> ModuleType:
+    """The kernels module for the kind of array ``found`` (imported and bound on first use)."""
     impl = _LOADED.get(found)
     if impl is None:
         impl = importlib.import_module(_IMPLEMENTATION_MODULES[found])
@@ -1210,27 +1217,27 @@ def _log_vector_matrix(
     can arise: the vector's exponentials are in [0, 1] and the prepared ones
     are never inf (see :func:`prepare_logmatmul`), so there is no errstate.
     """
-    if x.shape[0] == 0:
+    if not len(x):
         return None
-    # The ufuncs' own reduce and out= arguments: the method wrappers and
-    # temporaries cost more than the arithmetic at HMM sizes.
+    # The ufuncs' own reduce and (positional) out arguments, bound to module
+    # names: the method wrappers, lookups, keyword parsing and temporaries
+    # cost more than the arithmetic at HMM sizes.
     top = _MAXIMUM(x)
-    if not math.isfinite(top):
+    if not _ISFINITE(top):
         return None
     col_shift, exp_y = prepared if prepared is not None else prepare_logmatmul(y, "right")
-    weights = np.subtract(x, top)
-    np.exp(weights, out=weights)
-    product = np.matmul(weights, exp_y)
+    weights = _SUBTRACT(x, top)
+    _EXP(weights, weights)
+    product = _MATMUL(weights, exp_y)
     # ``not >=`` also catches nan: a true nan, or the +inf line of a shift.
     # A dense unshifted matrix cannot underflow here (see _ZERO_SHIFT_DENSE).
-    if col_shift.base is not _ZERO_SHIFT_DENSE and not _MINIMUM(product) >= _MATMUL_TRUST:
+    shift_base = col_shift.base
+    if shift_base is not _ZERO_SHIFT_DENSE and not _MINIMUM(product) >= _MATMUL_TRUST:
         return None
-    np.log(product, out=product)
-    if _is_zero_shift(col_shift):
-        product += top
-    else:
-        product += col_shift.reshape(-1)
-        product += top
+    _LOG(product, product)
+    if shift_base is not _ZERO_SHIFT_DENSE and shift_base is not _ZERO_SHIFT:  # not _is_zero_shift, inlined
+        _ADD(product, col_shift.reshape(-1), product)
+    _ADD(product, top, product)
     return product
 
 
@@ -1317,6 +1324,11 @@ def _logmatmulexp_exact(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArr
 # The compiled product (logspace/_c_maxplus.c), or None: then the numpy
 # version below runs, which is also the compiled code's test oracle.
 _MAXPLUS = _native.load("_c_maxplus")
+# The compiled product shares the rows of a product of at least
+# _THREADED_TERMS terms among this many threads (the CPUs this process may
+# use): below it, starting a thread costs more than it saves.
+_MAXPLUS_THREADS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+_THREADED_TERMS = 1 << 20
 
 
 def maxmatmul(a: ArrayLike, b: ArrayLike, return_argmax: bool = False) -> Any:
@@ -1345,8 +1357,13 @@ def maxmatmul(a: ArrayLike, b: ArrayLike, return_argmax: bool = False) -> Any:
         Only with ``return_argmax``.
 
     Runs in compiled code where logspace's C extension is built (see
-    ``python -m logspace --version``), else in blocked numpy with bounded
-    scratch memory; both give identical results.
+    ``python -m logspace --version``; the rows of a large product are
+    shared among threads), else in blocked numpy with bounded scratch
+    memory; both give identical results. torch, JAX and other array-API
+    arrays give arrays of their library on their device (the same maxima
+    and argmax; on torch and JAX the gradient of an entry goes to the term
+    reaching its maximum); dask arrays give lazy dask arrays, each block the
+    numpy kernel's.
 
     Examples
     --------
@@ -1361,13 +1378,13 @@ def maxmatmul(a: ArrayLike, b: ArrayLike, return_argmax: bool = False) -> Any:
     array([[1, 0],
            [0, 0]])
     """
+    impl = None if type(a) is np.ndarray and type(b) is np.ndarray else _implementation(a, b)
+    if impl is not None:
+        # torch, JAX, dask and other array-API arrays: the array-API version, unless the backend has its own.
+        kernel = getattr(impl, "maxmatmul", None) or _implementation_module(_backends.ARRAY_API).maxmatmul
+        return kernel(a, b, return_argmax=return_argmax)
     x = _as_logs(a, "maxmatmul")
     y = _as_logs(b, "maxmatmul")
-    if _backends.kind(x, y) is not None:
-        raise TypeError(
-            f"maxmatmul: {_backends.library(x if _backends.kind(x) else y)} arrays are not supported yet; "
-            "pass numpy arrays (np.asarray) or use logmatmulexp"
-        )
     dtype = _result_dtype(_weak_or(a, x), _weak_or(b, y))
     x, y, vector_a, vector_b = _matmul_operands(_wide(x), _wide(y))
     if x.shape[-1] == 0 and return_argmax:
@@ -1432,6 +1449,7 @@ def _maxmatmul_compiled(
         b_index * (k * p),
         out.reshape(size, n, p),
         None if arg is None else arg.reshape(size, n, p),
+        _MAXPLUS_THREADS if size * n * k * p >= _THREADED_TERMS else 1,
     )
     _redo_nan_terms(x, y, out, arg)
     return out, arg

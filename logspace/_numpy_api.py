@@ -1513,28 +1513,29 @@ def _real_if_close(a: Any, tol: Any = 100) -> LogArray:
 # ---------------------------------------------------------------------------
 
 
-def _einsum_terms(subscripts: str, operands: Sequence[LogArray]) -> tuple[list[str], str]:
-    """Input terms and output with every axis named ('...' expanded)."""
+@functools.lru_cache(maxsize=256)
+def _einsum_terms(subscripts: str, ndims: tuple[int, ...]) -> tuple[tuple[str, ...], str]:
+    """Input terms and output with every axis named ('...' expanded), for operands of ``ndims`` dimensions."""
     subscripts = subscripts.replace(" ", "")
     inputs_part, arrow, output = subscripts.partition("->")
     terms = inputs_part.split(",")
-    if len(terms) != len(operands):
-        raise ValueError(f"einsum: {len(terms)} subscripts but {len(operands)} operands")
+    if len(terms) != len(ndims):
+        raise ValueError(f"einsum: {len(terms)} subscripts but {len(ndims)} operands")
     for label in subscripts.replace("...", "").replace(",", "").replace("->", ""):
         if label not in string.ascii_letters:
             raise ValueError(f"einsum: invalid subscript {label!r}")
     free = [c for c in string.ascii_letters if c not in subscripts]
     widths = []
-    for term, operand in zip(terms, operands):
+    for term, ndim in zip(terms, ndims):
         if "..." in term:
-            width = operand.ndim - (len(term) - 3)
+            width = ndim - (len(term) - 3)
             if width < 0 or term.count("...") > 1:
-                raise ValueError(f"einsum: subscripts {term!r} do not fit an operand of {operand.ndim} dimensions")
+                raise ValueError(f"einsum: subscripts {term!r} do not fit an operand of {ndim} dimensions")
             widths.append(width)
     ellipsis = "".join(free[: max(widths, default=0)])
     terms = [
-        term.replace("...", ellipsis[len(ellipsis) - operand.ndim + len(term) - 3 :]) if "..." in term else term
-        for term, operand in zip(terms, operands)
+        term.replace("...", ellipsis[len(ellipsis) - ndim + len(term) - 3 :]) if "..." in term else term
+        for term, ndim in zip(terms, ndims)
     ]
     if arrow:
         if "..." in output:
@@ -1549,7 +1550,7 @@ def _einsum_terms(subscripts: str, operands: Sequence[LogArray]) -> tuple[list[s
         output = ellipsis + "".join(sorted(c for c in set(named) if named.count(c) == 1))
     if len(set(output)) != len(output) or any(c not in "".join(terms) for c in output):
         raise ValueError(f"einsum: invalid output subscripts {output!r}")
-    return terms, output
+    return tuple(terms), output
 
 
 def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: Any) -> Any:
@@ -1567,7 +1568,7 @@ def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: An
         raise TypeError("numpy.einsum on LogArrays takes a subscripts string (not the sublist form)")
     _unsupported("numpy.einsum", **{k: (v, _MISSING) for k, v in kwargs.items() if not (k == "dtype" and v is None)})
     items = [_as_logarray(a) for a in arrays]
-    terms, output = _einsum_terms(subscripts, items)
+    terms, output = _einsum_terms(subscripts, tuple(item.ndim for item in items))
     dtype = _array._result_dtype(*(item._log for item in items))
     sizes: dict[str, int] = {}
     parts: list[tuple[str, Any, Any]] = []
@@ -1585,24 +1586,29 @@ def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: An
                 raise ValueError(f"einsum: size of label {c!r} does not match ({known} vs {n})")
             sizes[c] = max(known, n)
         parts.append((unique, log, neg))
-    # The user's own operands, by the id of their logs: a step that multiplies
-    # one as it is reuses its @ cache of exponentials.
-    origins = {id(item._log): item for item in items if item._neg is None}
+    # The user's own operands (unsigned, multiplied as they are): a step that
+    # multiplies one reuses its @ cache of exponentials.
+    origins = [item if item._neg is None and log is item._log else None for item, (_, log, _) in zip(items, parts)]
     path = _einsum_contraction_path(parts, output, optimize)
-    for step in path:
-        chosen = [parts[i] for i in step]
-        parts = [part for i, part in enumerate(parts) if i not in step]
-        needed = set(output).union(*(term for term, _, _ in parts))
-        result = _einsum_sum_out(chosen[0], needed | set().union(*(t for t, _, _ in chosen[1:])))
-        for position in range(1, len(chosen)):
-            other = chosen[position]
-            keep = needed.union(*(t for t, _, _ in chosen[position + 1 :]))
-            result = _einsum_pair(result, _einsum_sum_out(other, keep | set(result[0])), keep, sizes, origins)
-        parts.append(result)
-    (term, log, neg), = parts
-    term, log, neg = _einsum_sum_out((term, log, neg), set(output))
-    order = [term.index(c) for c in output]
-    log = np.broadcast_to(log.transpose(order), tuple(sizes[c] for c in output)).copy()
+    steps, final = _einsum_plan(
+        tuple(term for term, _, _ in parts),
+        tuple(log.shape for _, log, _ in parts),
+        output,
+        tuple(sorted(sizes.items())),
+        tuple(tuple(step) for step in path),
+    )
+    state = [(log, neg, origin) for (_, log, neg), origin in zip(parts, origins)]
+    for chosen_indices, first_sum, pairs in steps:
+        chosen = [state[i] for i in chosen_indices]
+        state = [part for i, part in enumerate(state) if i not in chosen_indices]
+        result = _einsum_reduce(chosen[0], first_sum)
+        for other, (other_sum, pair) in zip(chosen[1:], pairs):
+            result = _einsum_pair(result, _einsum_reduce(other, other_sum), pair)
+        state.append(result)
+    ((log, neg, _),) = state
+    final_sum, order, shape = final
+    log, neg, _ = _einsum_reduce((log, neg, None), final_sum)
+    log = np.broadcast_to(log.transpose(order), shape).copy()
     if neg is not None:
         neg = np.broadcast_to(neg.transpose(order), log.shape).copy()
     return _store(_array._reduced(log, neg, dtype), out, "numpy.einsum")
@@ -1627,29 +1633,80 @@ def _named_path(spec: str, shapes: tuple[tuple[int, ...], ...], optimize: str) -
     return [tuple(step) for step in path[1:]]
 
 
-def _einsum_sum_out(part: tuple[str, Any, Any], keep: set[str]) -> tuple[str, Any, Any]:
-    """Sum (log-sum-exp) over the indices of one operand that nothing else needs."""
-    term, log, neg = part
+# One pairwise contraction, worked out from the labels and shapes alone: for
+# each operand the axis order, the broadcast shape and the 2- or 3-axis
+# shape it is reshaped to, whether its @ cache applies; then the result's
+# labels and shape. A sum-out is (axes, labels kept), or None for none.
+_Arrangement = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], bool]
+_Pair = tuple[_Arrangement, _Arrangement, str, tuple[int, ...]]
+_SumOut = tuple[tuple[int, ...], str] | None
+_Step = tuple[tuple[int, ...], _SumOut, list[tuple[_SumOut, _Pair]]]
+_Final = tuple[_SumOut, list[int], tuple[int, ...]]
+
+
+@functools.lru_cache(maxsize=256)
+def _einsum_plan(
+    terms: tuple[str, ...],
+    shapes: tuple[tuple[int, ...], ...],
+    output: str,
+    sizes_items: tuple[tuple[str, int], ...],
+    path: tuple[tuple[int, ...], ...],
+) -> tuple[list[_Step], _Final]:
+    """Every step of the contraction along ``path``, from labels and shapes: the same for every call of one einsum.
+
+    The arrays' part, :func:`_einsum_reduce` and :func:`_einsum_pair`, then
+    does only the arithmetic, with no label bookkeeping.
+    """
+    sizes = dict(sizes_items)
+    parts = list(zip(terms, shapes))
+    steps: list[_Step] = []
+    for step in path:
+        chosen = [parts[i] for i in step]
+        parts = [part for i, part in enumerate(parts) if i not in step]
+        needed = set(output).union(*(term for term, _ in parts))
+        first_sum, result = _einsum_sum_plan(chosen[0], needed | set().union(*(t for t, _ in chosen[1:])))
+        pairs: list[tuple[_SumOut, _Pair]] = []
+        for position in range(1, len(chosen)):
+            keep = needed.union(*(t for t, _ in chosen[position + 1 :]))
+            other_sum, other = _einsum_sum_plan(chosen[position], keep | set(result[0]))
+            pair = _einsum_pair_plan(result, other, keep, sizes)
+            pairs.append((other_sum, pair))
+            result = (pair[2], pair[3])
+        steps.append((tuple(step), first_sum, pairs))
+        parts.append(result)
+    ((term, shape),) = parts
+    final_sum, (term, shape) = _einsum_sum_plan((term, shape), set(output))
+    return steps, (final_sum, [term.index(c) for c in output], tuple(sizes[c] for c in output))
+
+
+def _einsum_sum_plan(part: tuple[str, tuple[int, ...]], keep: set[str]) -> tuple[_SumOut, tuple[str, tuple[int, ...]]]:
+    """The sum-out of the indices of one operand that nothing else needs, and the operand after it."""
+    term, shape = part
     axes = tuple(i for i, c in enumerate(term) if c not in keep)
     if not axes:
-        return part
+        return None, part
     kept = "".join(c for c in term if c in keep)
+    return (axes, kept), (kept, tuple(n for i, n in enumerate(shape) if i not in axes))
+
+
+def _einsum_reduce(part: tuple[Any, Any, Any], sum_out: _SumOut) -> tuple[Any, Any, Any]:
+    """Sum (log-sum-exp) over the planned axes of one operand (log, neg, origin); it is no user operand after."""
+    if sum_out is None:
+        return part
+    log, neg, _ = part
+    axes = sum_out[0]
     if neg is None:
-        return kept, np.asarray(_kernels.logsumexp(log, axis=axes)), None
+        return np.asarray(_kernels.logsumexp(log, axis=axes)), None, None
     total, sign = _kernels.logsumexp(log, axis=axes, b=np.where(neg, -1.0, 1.0), return_sign=True)
-    return kept, np.asarray(total), np.asarray(sign) < 0
+    return np.asarray(total), np.asarray(sign) < 0, None
 
 
-def _einsum_pair(
-    left: tuple[str, Any, Any],
-    right: tuple[str, Any, Any],
-    keep: set[str],
-    sizes: dict[str, int],
-    origins: dict[int, LogArray],
-) -> tuple[str, Any, Any]:
-    """Contract two operands: a (batched) log-matmul over their shared indices that are not kept."""
-    ta, la, na = left
-    tb, lb, nb = right
+def _einsum_pair_plan(
+    left: tuple[str, tuple[int, ...]], right: tuple[str, tuple[int, ...]], keep: set[str], sizes: dict[str, int]
+) -> _Pair:
+    """A (batched) log-matmul over the shared indices that are not kept: batch, rows, summed, columns."""
+    ta, shape_a = left
+    tb, shape_b = right
     batch = [c for c in ta if c in tb and c in keep]
     summed = [c for c in ta if c in tb and c not in keep]
     only_a = [c for c in ta if c not in tb]
@@ -1657,37 +1714,43 @@ def _einsum_pair(
     groups_a = [batch, only_a, summed] if batch else [only_a, summed]
     groups_b = [batch, summed, only_b] if batch else [summed, only_b]
 
-    def prepared(term: str, log: Any, groups: list[list[str]], side: str) -> Any:
-        """The @ cache of a user's operand multiplied as it is (2-D, axes in order), else None."""
-        origin = origins.get(id(log))
-        if origin is None or len(groups) != 2 or [c for group in groups for c in group] != list(term):
-            return None
-        if log.shape != tuple(sizes[c] for c in term) or any(len(group) != 1 for group in groups):
-            return None
-        return origin._prepared_for_matmul(side)
+    def arrangement(term: str, shape: tuple[int, ...], groups: list[list[str]]) -> _Arrangement:
+        order = tuple(term.index(c) for group in groups for c in group)
+        # Size-1 axes broadcast to the label's size (as numpy's einsum), then group into 2 or 3 axes.
+        full = tuple(sizes[c] for group in groups for c in group)
+        dims = tuple(math.prod(sizes[c] for c in group) for group in groups)
+        # A user's operand multiplied as it is (2-D, axes in order, no broadcast) uses its @ cache.
+        cached = len(groups) == 2 and order == tuple(range(len(term))) and shape == full
+        return order, full, dims, cached and all(len(group) == 1 for group in groups)
 
-    def arranged(term: str, part: Any, groups: list[list[str]]) -> Any:
+    term = "".join(batch + only_a + only_b)
+    return arrangement(ta, shape_a, groups_a), arrangement(tb, shape_b, groups_b), term, tuple(sizes[c] for c in term)
+
+
+def _einsum_pair(left: tuple[Any, Any, Any], right: tuple[Any, Any, Any], pair: _Pair) -> tuple[Any, Any, Any]:
+    """Contract two operands (log, neg, origin) as planned by :func:`_einsum_pair_plan`."""
+    (la, na, origin_a), (lb, nb, origin_b) = left, right
+    plan_a, plan_b, _, shape = pair
+
+    def arranged(part: Any, plan: _Arrangement) -> Any:
         if part is None:
             return None
-        order = [term.index(c) for group in groups for c in group]
-        # Size-1 axes broadcast to the label's size (as numpy's einsum), then group into 3 axes.
-        full = tuple(sizes[c] for group in groups for c in group)
+        order, full, dims, _ = plan
         part = part.transpose(order)
         if part.shape != full:
             part = np.broadcast_to(part, full)
-        return part.reshape(tuple(math.prod(sizes[c] for c in group) for group in groups))
+        return part.reshape(dims)
 
-    x_log, x_neg = arranged(ta, la, groups_a), arranged(ta, na, groups_a)
-    y_log, y_neg = arranged(tb, lb, groups_b), arranged(tb, nb, groups_b)
+    x_log, x_neg = arranged(la, plan_a), arranged(na, plan_a)
+    y_log, y_neg = arranged(lb, plan_b), arranged(nb, plan_b)
     if x_neg is None and y_neg is None:
-        prepared_a, prepared_b = prepared(ta, la, groups_a, "left"), prepared(tb, lb, groups_b, "right")
+        prepared_a = origin_a._prepared_for_matmul("left") if origin_a is not None and plan_a[3] else None
+        prepared_b = origin_b._prepared_for_matmul("right") if origin_b is not None and plan_b[3] else None
         log, neg = _kernels.logmatmulexp(x_log, y_log, prepared_a=prepared_a, prepared_b=prepared_b), None
     else:
         product = _array.matmul(LogArray._from_parts(x_log, x_neg), LogArray._from_parts(y_log, y_neg))
         log, neg = product._log, product._neg
-    term = "".join(batch + only_a + only_b)
-    shape = tuple(sizes[c] for c in term)
-    return term, np.asarray(log).reshape(shape), None if neg is None else np.asarray(neg).reshape(shape)
+    return np.asarray(log).reshape(shape), None if neg is None else np.asarray(neg).reshape(shape), None
 
 
 # ---------------------------------------------------------------------------

@@ -56,6 +56,7 @@ __all__ = [
     "logmatmulexp",
     "logsubexp",
     "logsumexp",
+    "maxmatmul",
     "prepare_logmatmul",
     "softmax",
 ]
@@ -660,3 +661,60 @@ def logmatmulexp(a: Any, b: Any, *, prepared_a: Any = None, prepared_b: Any = No
     xp, (x, y) = inputs("logmatmulexp", a, b)
     x, y, vector_a, vector_b = matmul_operands(x, y)
     return finish_matmul(logmatmulexp_core(xp, x, y), vector_a, vector_b)
+
+
+@_silently
+def maxmatmul(a: Any, b: Any, return_argmax: bool = False) -> Any:
+    """Max-plus product on array-API arrays; see :func:`logspace._kernels.maxmatmul`.
+
+    The terms a_ik + b_kj are built over blocks of k (at most
+    ``_EXACT_CHUNK`` of them at a time, or one k a time when the result
+    alone is larger) and reduced with ``max``/``argmax``; a later block
+    replaces the running maximum only where it is strictly larger, so ties
+    take the lowest k. nan terms are set aside in each block, whatever the
+    library's own rule for nan in ``max`` and ``argmax``: an entry with a
+    nan term is nan, with the k of its first nan term as its argmax (numpy's
+    rule). On torch and JAX the result is differentiable: the gradient of
+    each entry goes to the term that reaches the maximum (shared among tied
+    terms, as ``max`` shares it).
+
+    >>> import array_api_strict as xp
+    >>> a = xp.asarray([[0.0, 1.0], [2.0, float("nan")]])
+    >>> out, k = maxmatmul(a, xp.asarray([[1.0], [0.0]]), return_argmax=True)
+    >>> [float(v) for v in out[:, 0]], [int(i) for i in k[:, 0]]
+    ([1.0, nan], [0, 1])
+    """
+    xp, (x, y) = inputs("maxmatmul", a, b)
+    try:
+        x, y, vector_a, vector_b = matmul_operands(x, y)
+    except ValueError as error:  # the shared check names logmatmulexp
+        raise ValueError(str(error).replace("logmatmulexp", "maxmatmul", 1)) from None
+    x, y = broadcast_batch(xp, x, y)
+    n, k, p = x.shape[-2], x.shape[-1], y.shape[-1]
+    if k == 0 and return_argmax:
+        raise ValueError("maxmatmul: attempt to get argmax of an empty sequence (the contracted dimension is 0)")
+    dev = _backends.device(x)
+    shape = tuple(x.shape[:-2]) + (n, p)
+    best = xp.full(shape, -math.inf, dtype=x.dtype, device=dev)
+    arg = nan_arg = xp.zeros(shape, dtype=xp.int64, device=dev) if return_argmax else None
+    seen_nan = xp.zeros(shape, dtype=xp.bool, device=dev)
+    step = max(1, _EXACT_CHUNK // max(1, math.prod(shape)))
+    for start in range(0, k, step):
+        stop = min(k, start + step)
+        terms = x[..., :, start:stop, None] + y[..., None, start:stop, :]
+        nan = xp.isnan(terms)
+        clean = xp.where(nan, -math.inf, terms)
+        block = xp.max(clean, axis=-2)
+        block_nan = xp.any(nan, axis=-2)
+        if return_argmax:
+            larger = block > best
+            arg = xp.where(larger, xp.astype(xp.argmax(clean, axis=-2), xp.int64) + start, arg)
+            first_nan = xp.astype(xp.argmax(xp.astype(nan, xp.int8), axis=-2), xp.int64) + start
+            nan_arg = xp.where(block_nan & ~seen_nan, first_nan, nan_arg)
+        best = xp.where(block > best, block, best)
+        seen_nan = seen_nan | block_nan
+    out = xp.where(seen_nan, math.nan, best)
+    out = finish_matmul(out, vector_a, vector_b)
+    if not return_argmax:
+        return out
+    return out, finish_matmul(xp.where(seen_nan, nan_arg, arg), vector_a, vector_b)

@@ -1612,6 +1612,52 @@ def test_matmul_cache_sees_writes_to_the_ndarray_it_was_built_from():
     assert not np.allclose(before.to_numpy(), after.to_numpy())
 
 
+
+@pytest.mark.parametrize("size", [4, 40])  # below and above _SMALL_SNAPSHOT: a copy compared, or the buffer
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_matmul_cache_check_sees_writes_at_every_snapshot_size(size, layout):
+    from logspace import _array
+
+    assert (size * size * 8 <= _array._SMALL_SNAPSHOT) == (size == 4)
+    rng = np.random.default_rng(43)
+    base = rng.normal(size=(size, size))
+    logs = base if layout == "contiguous" else base.T
+    A = LogArray.from_log(logs)
+    alpha = LogArray.from_log(rng.normal(size=size))
+    for i in range(3):
+        alpha @ A  # fills the cache, then a write the next product must see
+        logs[i, size - 1 - i] = -0.0 if i == 2 and logs[i, size - 1 - i] == 0.0 else float(i) - 1.5
+        np.testing.assert_array_equal((alpha @ A).log, (alpha @ LogArray.from_log(logs.copy())).log)
+
+
+def test_matmul_cache_check_sees_an_in_place_change_of_shape():
+    # ndarray.shape can be set in place: the same bytes, another matrix (a fresh LogArray is the oracle).
+    logs = np.log(np.arange(1.0, 7.0)).reshape(2, 3)
+    A = LogArray.from_log(logs)
+    LogArray.from_log(np.zeros(2)) @ A
+    logs.shape = (3, 2)
+    fresh = LogArray.from_log(logs.copy())
+    np.testing.assert_array_equal((LogArray.from_log(np.zeros(3)) @ A).log, (LogArray.from_log(np.zeros(3)) @ fresh).log)
+
+
+def test_hmm_step_fast_paths_give_the_general_paths_bits():
+    # (alpha @ A) * B[:, o] takes the vector-matrix and multiply fast paths; a
+    # float64 dtype that is not numpy's canonical object takes the general path.
+    rng = np.random.default_rng(44)
+    A = LogArray(rng.dirichlet(np.ones(6), size=6))
+    B = LogArray(rng.dirichlet(np.ones(3), size=6))
+    alpha = LogArray(np.full(6, 1 / 6))
+    for o in (0, 2, 1):
+        step = (alpha @ A) * B[:, o]
+        general = logspace.logmatmulexp(alpha.log, A.log) + B.log[:, o]
+        np.testing.assert_array_equal(step.log, general)
+        alpha = step
+    other_float64 = np.dtype(np.float64, metadata={"tag": 1})
+    assert other_float64 == np.float64 and other_float64 is not np.dtype(np.float64)
+    tagged = LogArray.from_log(alpha.log.astype(other_float64))
+    np.testing.assert_array_equal((tagged @ A).log, (alpha @ A).log)
+
+
 # ---------------------------------------------------------------------------
 # Boundaries: plain numbers stand for LogFloat(v); conversions never lose a value silently
 # ---------------------------------------------------------------------------

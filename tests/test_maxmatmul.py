@@ -115,6 +115,54 @@ def test_compiled_maxmatmul_equals_the_numpy_fallback(monkeypatch):
         assert arg.dtype == fallback_arg.dtype == np.intp
 
 
+@pytest.mark.parametrize("threads", [1, 3])
+def test_compiled_tiles_and_threads_equal_the_numpy_fallback(monkeypatch, threads):
+    # Shapes around the compiled loops' blocks: 4-row tiles, 8-column panels
+    # (4 with the argmax), 32-row tasks, blocks of 128 k (fewer for a wide b); ties (integer logs)
+    # and special values inside the tiles. Three threads share the rows even
+    # of small products here.
+    if _kernels._MAXPLUS is None:
+        pytest.skip("the C extension is not built here (python setup.py build_ext --inplace)")
+    monkeypatch.setattr(_kernels, "_MAXPLUS_THREADS", threads)
+    monkeypatch.setattr(_kernels, "_THREADED_TERMS", 0)
+    rng = np.random.default_rng(5)
+    special = np.array([nan, inf, -inf, 0.0, 1.0, -1.0])
+    cases = [
+        (rng.normal(size=(37, 300)), rng.normal(size=(300, 29))),
+        (rng.integers(-2, 3, (3, 9, 130)).astype(float), rng.integers(-2, 3, (3, 130, 16)).astype(float)),
+        (rng.choice(special, size=(8, 12)), rng.choice(special, size=(12, 20))),
+        (np.full((5, 140), -inf), rng.normal(size=(140, 11))),
+        (rng.normal(size=(4, 7)), rng.normal(size=(7, 3))),
+        (rng.normal(size=(5, 40)), rng.normal(size=(40, 5001))),  # wide: smaller blocks of k
+    ]
+    compiled = [logspace.maxmatmul(a, b, return_argmax=True) for a, b in cases]
+    values = [logspace.maxmatmul(a, b) for a, b in cases]
+    monkeypatch.setattr(_kernels, "_MAXPLUS", None)
+    for (a, b), (out, arg), plain in zip(cases, compiled, values):
+        fallback, fallback_arg = logspace.maxmatmul(a, b, return_argmax=True)
+        np.testing.assert_array_equal(out, fallback)
+        np.testing.assert_array_equal(plain, fallback)
+        np.testing.assert_array_equal(arg, fallback_arg)
+
+
+def test_compiled_maxmatmul_keeps_the_fallbacks_sign_of_zero(monkeypatch):
+    # On a tie between 0.0 and -0.0 numpy's maximum keeps the later term, and
+    # so must the compiled loops (array_equal alone does not see the sign).
+    if _kernels._MAXPLUS is None:
+        pytest.skip("the C extension is not built here (python setup.py build_ext --inplace)")
+    rng = np.random.default_rng(6)
+    zeros = np.array([-0.0, 0.0, -inf])
+    a, b = rng.choice(zeros, size=(9, 10)), rng.choice(zeros, size=(10, 17))
+    out, arg = logspace.maxmatmul(a, b, return_argmax=True)
+    plain = logspace.maxmatmul(a, b)
+    monkeypatch.setattr(_kernels, "_MAXPLUS", None)
+    fallback, fallback_arg = logspace.maxmatmul(a, b, return_argmax=True)
+    assert np.signbit(fallback).any() and not np.signbit(fallback).all()
+    np.testing.assert_array_equal(np.signbit(out), np.signbit(fallback))
+    np.testing.assert_array_equal(np.signbit(plain), np.signbit(fallback))
+    np.testing.assert_array_equal(arg, fallback_arg)
+
+
 def test_pure_python_switch_turns_the_compiled_product_off(monkeypatch):
     monkeypatch.setenv(_native.PURE_PYTHON_VARIABLE, "1")
     assert _native.load("_c_maxplus") is None
@@ -150,3 +198,93 @@ def test_maxmatmul_is_the_viterbi_step():
     best, back = logspace.maxmatmul(delta, A, return_argmax=True)
     np.testing.assert_array_equal(best, (delta[:, None] + A).max(axis=0))
     np.testing.assert_array_equal(back, (delta[:, None] + A).argmax(axis=0))
+
+
+# ---------------------------------------------------------------------------
+# Other array libraries: the array-API version (dask: the numpy kernel per block)
+# ---------------------------------------------------------------------------
+
+SPECIAL = np.array([nan, inf, -inf, 0.0, 1.0, -1.0, 2.0])
+
+
+def _special_cases():
+    rng = np.random.default_rng(7)
+    cases = [(rng.normal(size=shape_a), rng.normal(size=shape_b)) for shape_a, shape_b in SHAPES]
+    cases.append((rng.choice(SPECIAL, size=(2, 5, 6)), rng.choice(SPECIAL, size=(6, 4))))
+    cases.append((rng.integers(-2, 3, (7, 9)).astype(float), rng.integers(-2, 3, (9, 3)).astype(float)))  # ties
+    return cases
+
+
+def _assert_like_numpy(convert, to_numpy, library_type, cases=None):
+    for a, b in _special_cases() if cases is None else cases:
+        want, want_arg = logspace.maxmatmul(a, b, return_argmax=True)
+        out, arg = logspace.maxmatmul(convert(a), convert(b), return_argmax=True)
+        assert isinstance(out, library_type) and isinstance(arg, library_type)
+        np.testing.assert_array_equal(to_numpy(out), want)
+        np.testing.assert_array_equal(to_numpy(arg), want_arg)
+        np.testing.assert_array_equal(to_numpy(logspace.maxmatmul(convert(a), convert(b))), want)
+
+
+def test_maxmatmul_on_array_api_strict_matches_numpy():
+    xp = pytest.importorskip("array_api_strict")
+    _assert_like_numpy(xp.asarray, np.asarray, type(xp.asarray([0.0])))
+    with pytest.raises(ValueError, match="maxmatmul: mismatch"):
+        logspace.maxmatmul(xp.zeros((2, 3)), xp.zeros((4, 2)))
+    with pytest.raises(ValueError, match="empty"):
+        logspace.maxmatmul(xp.zeros((2, 0)), xp.zeros((0, 3)), return_argmax=True)
+
+
+def test_maxmatmul_on_array_api_strict_bounds_its_blocks(monkeypatch):
+    # Several blocks of k: ties and nan across block boundaries keep numpy's rules.
+    xp = pytest.importorskip("array_api_strict")
+    from logspace import _xp_kernels
+
+    monkeypatch.setattr(_xp_kernels, "_EXACT_CHUNK", 12)
+    a = np.array([[0.0, 1.0, 1.0, nan, 1.0, nan], [2.0, -inf, 2.0, 0.0, 3.0, 3.0]])
+    b = np.array([[1.0], [0.0], [0.0], [5.0], [0.0], [0.0]])
+    out, arg = _xp_kernels.maxmatmul(xp.asarray(a), xp.asarray(b), return_argmax=True)
+    want, want_arg = reference(a, b)
+    np.testing.assert_array_equal(np.asarray(out), want)
+    np.testing.assert_array_equal(np.asarray(arg), want_arg)
+
+
+def test_maxmatmul_on_torch_matches_numpy_and_has_the_argmax_gradient():
+    torch = pytest.importorskip("torch")
+    _assert_like_numpy(torch.asarray, lambda t: t.detach().numpy(), torch.Tensor)
+    rng = np.random.default_rng(8)
+    a = torch.tensor(rng.normal(size=(3, 5)), requires_grad=True)
+    b = torch.tensor(rng.normal(size=(5, 4)), requires_grad=True)
+    out, arg = logspace.maxmatmul(a, b, return_argmax=True)
+    out.sum().backward()
+    k = arg.numpy()
+    # d out_ij / d a_ik is 1 where k is the argmax of entry (i, j): a count per (i, k).
+    want_a = np.zeros((3, 5))
+    want_b = np.zeros((5, 4))
+    for i in range(3):
+        for j in range(4):
+            want_a[i, k[i, j]] += 1
+            want_b[k[i, j], j] += 1
+    np.testing.assert_array_equal(a.grad.numpy(), want_a)
+    np.testing.assert_array_equal(b.grad.numpy(), want_b)
+
+
+def test_maxmatmul_on_jax_matches_numpy_and_has_the_argmax_gradient():
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    with jax.enable_x64(True):
+        # JAX compiles every operation for every shape: the special values, ties and a vector only.
+        _assert_like_numpy(jnp.asarray, np.asarray, jax.Array, _special_cases()[-2:] + _special_cases()[1:2])
+        rng = np.random.default_rng(9)
+        a, b = jnp.asarray(rng.normal(size=(3, 5))), jnp.asarray(rng.normal(size=(5, 4)))
+        grad_a = jax.grad(lambda x: logspace.maxmatmul(x, b).sum())(a)
+        k = np.asarray(logspace.maxmatmul(a, b, return_argmax=True)[1])
+        want = np.zeros((3, 5))
+        for i in range(3):
+            for j in range(4):
+                want[i, k[i, j]] += 1
+        np.testing.assert_array_equal(np.asarray(grad_a), want)
+
+
+def test_maxmatmul_on_dask_is_lazy_and_matches_numpy():
+    da = pytest.importorskip("dask.array")
+    _assert_like_numpy(lambda v: da.from_array(v, chunks=2), lambda d: d.compute(), da.Array)

@@ -1020,6 +1020,28 @@ def test_einsum_matches_numpy(subscripts: str, names: list[str], signed: bool, d
         got[...] = 1.0  # a result is a writeable array of its own
 
 
+def test_einsum_plan_is_reused_only_for_labels_and_shapes() -> None:
+    # The contraction plan is remembered per subscripts and shapes: a second
+    # call with other values, signs or a broadcast operand computes afresh.
+    rng = np.random.default_rng(12)
+    first = [rng.random((3, 4)), rng.random((4, 5)), rng.random((5, 2))]
+    second = [-rng.random((3, 4)), rng.random((4, 5)), rng.random((5, 2))]
+    for values in (first, second, first):
+        got = np.einsum("ij,jk,kl->il", *(LogArray(v) for v in values))
+        np.testing.assert_allclose(got.to_numpy(), np.einsum("ij,jk,kl->il", *values), rtol=1e-13)
+    column = rng.random((4, 1))
+    got = np.einsum("ij,jk,kl->il", LogArray(first[0]), LogArray(column), LogArray(rng.random((1, 2))))
+    assert got.shape == (3, 2)
+    A = LogArray(first[1])
+    before = np.einsum("ij,jk->ik", LogArray(first[0]), A)
+    A[0, 0] = 10.0  # the @ cache of an operand multiplied as it is must see the write
+    after = np.einsum("ij,jk->ik", LogArray(first[0]), A)
+    changed = first[1].copy()
+    changed[0, 0] = 10.0
+    np.testing.assert_allclose(after.to_numpy(), first[0] @ changed, rtol=1e-13)
+    assert not np.allclose(before.to_numpy(), after.to_numpy())
+
+
 def test_einsum_errors() -> None:
     a = LogArray([[1.0, 2.0], [3.0, 4.0]])
     with pytest.raises(ValueError, match="subscripts but"):
