@@ -165,9 +165,7 @@ def _leaf(x: Any, name: str, like: Any, xp: Any) -> tuple[Any, bool]:
     return _leaf(LogArray(x), name, like, xp)
 
 
-def prepare(
-    init: Any, trans: Any, emis: Any, lengths: Any, layout: Any, linear_ok: bool = True
-) -> Problem:
+def prepare(init: Any, trans: Any, emis: Any, lengths: Any, layout: Any, linear_ok: bool = True) -> Problem:
     """The arguments of a chain function as a :class:`Problem`.
 
     ``layout(emis_shape, trans_shape, init_shape)`` is the shape check of
@@ -177,7 +175,7 @@ def prepare(
     with the library's ``log``.
     """
     like = next(_logs_of(x) for x in (emis, trans, init) if _backends.kind(_logs_of(x)) in _DEVICE_KINDS)
-    kind = _backends.kind(like)
+    kind = str(_backends.kind(like))
     xp = _backends.namespace(like)
     if kind == _backends.JAX:
         LogArray.from_log(like)  # registers LogArray as a JAX pytree before any result is built
@@ -201,7 +199,8 @@ def prepare(
             raise ValueError("lengths: only for a batch (emis of shape (N, T, K))")
         arr = lengths if _backends.kind(lengths) in _DEVICE_KINDS else _put(xp, np.asarray(lengths), like, None)
         if tuple(arr.shape) != (N,) or not xp.isdtype(arr.dtype, "integral"):
-            raise ValueError(f"lengths: expected {N} integers (one per sequence), got shape {tuple(arr.shape)} {arr.dtype}")
+            got = f"{tuple(arr.shape)} {arr.dtype}"
+            raise ValueError(f"lengths: expected {N} integers (one per sequence), got shape {got}")
         if _any(xp, (arr < 1) | (arr > T)):
             raise ValueError(f"lengths: every length must lie in 1..{T} (the padded length)")
         steps = _put(xp, np.arange(T), like, arr.dtype)
@@ -213,10 +212,10 @@ def prepare(
         K,
         batched,
         time_varying,
-        linear,  # type: ignore[arg-type]
+        linear,
         tuple(tuple(a.shape) for a in leaves),  # type: ignore[arg-type]
     )
-    return Problem(spec, xp, leaves, live, has_init)  # type: ignore[arg-type]
+    return Problem(spec, xp, leaves, live, has_init)
 
 
 def _log(xp: Any, x: Any) -> Any:
@@ -239,7 +238,7 @@ def _canonical(spec: Spec, xp: Any, logs: tuple[Any, Any, Any]) -> tuple[Any, An
 def _all_logs(p: Problem) -> tuple[Any, Any, Any]:
     xp = p.xp
     logs = tuple(xp.log(a) if lin else a for a, lin in zip(p.leaves, p.spec.linear, strict=True))
-    return _canonical(p.spec, xp, logs)  # type: ignore[arg-type]
+    return _canonical(p.spec, xp, logs)
 
 
 # -- the time loop ----------------------------------------------------------
@@ -299,8 +298,10 @@ def _live(p: Problem, xp: Any, dtype_like: Any) -> Any:
     """(N, T) booleans: t < length (all True without lengths)."""
     if p.live is not None:
         return p.live
-    return xp.ones((p.spec.N, p.spec.T), dtype=xp.bool) if p.spec.kind != _backends.TORCH else _torch_ones(
-        p.spec, dtype_like
+    return (
+        xp.ones((p.spec.N, p.spec.T), dtype=xp.bool)
+        if p.spec.kind != _backends.TORCH
+        else _torch_ones(p.spec, dtype_like)
     )
 
 
@@ -361,7 +362,7 @@ def _backward(p: Problem, logs: tuple[Any, Any, Any], live: Any) -> tuple[Any, A
     """Normalised beta rows (N, T, K) (0 at and past each last step) and their log offsets (N, T)."""
     xp, spec = p.xp, p.spec
     _, lt, le = logs
-    N, T, K = spec.N, spec.T, spec.K
+    T = spec.T
     b0 = xp.zeros_like(le[:, 0])
     zero = xp.zeros_like(b0[:, 0])
     if T == 1:
@@ -400,20 +401,46 @@ def _result(p: Problem, logs: Any) -> LogArray:
 # -- public functions ---------------------------------------------------------
 
 
-def forward(p: Problem) -> LogArray:
-    xp = p.xp
-    logs = _all_logs(p)
-    live = _live(p, xp, logs[2])
+def _run(core: Any, p: Problem) -> Any:
+    """``core(spec, live, init, trans, emis)``; on JAX compiled once per layout (eagerly too)."""
+    live = _live(p, p.xp, p.leaves[2])
+    if p.spec.kind == _backends.JAX:
+        return _jitted(core)(p.spec, live, *p.leaves)
+    return core(p.spec, live, *p.leaves)
+
+
+@functools.cache
+def _jitted(core: Any) -> Any:
+    # Eagerly JAX compiles every primitive on first sight (seconds for one
+    # chain call); one jit of the whole function compiles it once.
+    import jax
+
+    return jax.jit(core, static_argnums=0)
+
+
+def _unpack(spec: Spec, live: Any, leaves: tuple[Any, ...]) -> tuple[Problem, Any, tuple[Any, Any, Any]]:
+    p = Problem(spec, _backends.namespace(leaves[2]), leaves, live, True)
+    return p, p.xp, _all_logs(p)
+
+
+def _forward_logs(spec: Spec, live: Any, *leaves: Any) -> Any:
+    p, xp, logs = _unpack(spec, live, leaves)
     f = _forward(p, logs, live)
-    return _result(p, _mask(xp, f.a + f.offsets[..., None], live))
+    return _mask(xp, f.a + f.offsets[..., None], live)
+
+
+def _backward_logs(spec: Spec, live: Any, *leaves: Any) -> Any:
+    p, xp, logs = _unpack(spec, live, leaves)
+    b, offs = _backward(p, logs, live)
+    return _mask(xp, b + offs[..., None], live)
+
+
+def forward(p: Problem) -> LogArray:
+    return _result(p, _run(_forward_logs, p))
 
 
 def backward(p: Problem) -> LogArray:
-    xp = p.xp
-    logs = _all_logs(p)
-    live = _live(p, xp, logs[2])
-    b, offs = _backward(p, logs, live)
-    return _result(p, _mask(xp, b + offs[..., None], live))
+    return _result(p, _run(_backward_logs, p))
 
 
 def _gamma(xp: Any, f: _Forward, b: Any, live: Any) -> tuple[Any, Any]:
@@ -429,14 +456,16 @@ def _dead(xp: Any, f: _Forward, x: Any) -> Any:
     return xp.where(xp.reshape(f.loglik == -_INF, shape), xp.full_like(x, math.nan), x)
 
 
-def posteriors(p: Problem) -> LogArray:
-    xp = p.xp
-    logs = _all_logs(p)
-    live = _live(p, xp, logs[2])
+def _posterior_logs(spec: Spec, live: Any, *leaves: Any) -> Any:
+    p, xp, logs = _unpack(spec, live, leaves)
     f = _forward(p, logs, live)
     b, _ = _backward(p, logs, live)
     gamma, _ = _gamma(xp, f, b, live)
-    return _result(p, _dead(xp, f, gamma))
+    return _dead(xp, f, gamma)
+
+
+def posteriors(p: Problem) -> LogArray:
+    return _result(p, _run(_posterior_logs, p))
 
 
 def _transition_terms(p: Problem, logs: Any, live: Any, f: _Forward, b: Any, z: Any) -> tuple[Any, Any]:
@@ -467,14 +496,16 @@ def _swap_last(x: Any) -> Any:
 
 
 def transition_posteriors(p: Problem) -> LogArray:
-    xp, spec = p.xp, p.spec
-    logs = _all_logs(p)
-    live = _live(p, xp, logs[2])
+    return _result(p, _run(_transition_logs, p))
+
+
+def _transition_logs(spec: Spec, live: Any, *leaves: Any) -> Any:
+    p, xp, logs = _unpack(spec, live, leaves)
     lt = logs[1]
     N, T, K = spec.N, spec.T, spec.K
     f = _forward(p, logs, live)
     if T == 1:  # no step: weight 0 (time-varying trans needs T > 1)
-        return _result(p, _dead(xp, f, xp.full_like(xp.broadcast_to(lt[:, 0], (N, K, K)), -_INF)))
+        return _dead(xp, f, xp.full_like(xp.broadcast_to(lt[:, 0], (N, K, K)), -_INF))
     b, _ = _backward(p, logs, live)
     _, z = _gamma(xp, f, b, live)
     u, v = _transition_terms(p, logs, live, f, b, z)
@@ -482,15 +513,19 @@ def transition_posteriors(p: Problem) -> LogArray:
         xi = u[..., :, None] + lt + v[..., None, :]
     else:
         xi = _counts(p, u, v) + lt[:, 0]
-    return _result(p, _dead(xp, f, xi))
+    return _dead(xp, f, xi)
 
 
 def viterbi(p: Problem) -> tuple[Any, LogArray]:
+    path, weight = _run(_viterbi_arrays, p)
+    batched = p.spec.batched
+    return (path if batched else path[0]), LogArray.from_log(weight if batched else weight[0])
+
+
+def _viterbi_arrays(spec: Spec, live: Any, *leaves: Any) -> tuple[Any, Any]:
     """Max-plus in logs, operation for operation as the numpy Viterbi (so the same ties)."""
-    xp, spec = p.xp, p.spec
-    li, lt, le = _all_logs(p)
-    live = _live(p, xp, le)
-    N, T, K = spec.N, spec.T, spec.K
+    p, xp, (li, lt, le) = _unpack(spec, live, leaves)
+    T, K = spec.T, spec.K
     delta = li + le[:, 0]
     zero = xp.zeros_like(delta[:, 0])
     total, comp = zero, zero
@@ -533,22 +568,24 @@ def viterbi(p: Problem) -> tuple[Any, LogArray]:
 
         z, (path,) = _scan(spec.kind, xp, back_step, k, (back, _steps(live[:, 1:])), reverse=True)
         path = xp.concat([z[:, None], _swap01(path)], axis=1)
-    path = xp.where(live, path, xp.full_like(path, -1))
-    result = LogArray.from_log(weight if spec.batched else weight[0])
-    return (path if spec.batched else path[0]), result
+    return xp.where(live, path, xp.full_like(path, -1)), weight
 
 
 def sample_alpha(p: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For sampling on the host: normalised alpha rows (N, T, K), trans logs (Nt, S, K, K), log-likelihoods (N,)."""
-    logs = _all_logs(p)
-    live = _live(p, p.xp, logs[2])
-    f = _forward(p, logs, live)
+    arrays = _run(_filtered, p)
     try:
-        return tuple(np.asarray(host(x)) for x in (f.a, logs[1], f.loglik))  # type: ignore[return-value]
+        return tuple(np.asarray(host(x)) for x in arrays)  # type: ignore[return-value]
     except Exception as exc:  # a JAX tracer has no values to draw from
-        if _concrete(f.a):
+        if _concrete(arrays[0]):
             raise
         raise TypeError("chain.sample draws on the host with numpy's generator: call it outside jax.jit") from exc
+
+
+def _filtered(spec: Spec, live: Any, *leaves: Any) -> tuple[Any, Any, Any]:
+    p, _, logs = _unpack(spec, live, leaves)
+    f = _forward(p, logs, live)
+    return f.a, logs[1], f.loglik
 
 
 def host(x: Any) -> Any:
@@ -572,7 +609,7 @@ def to_backend(p: Problem, values: np.ndarray) -> Any:
 
 
 def _value(spec: Spec, xp: Any, leaves: tuple[Any, Any, Any], live: Any) -> tuple[Any, Any]:
-    logs = _canonical(spec, xp, tuple(xp.log(a) if lin else a for a, lin in zip(leaves, spec.linear, strict=True)))  # type: ignore[arg-type]
+    logs = _canonical(spec, xp, tuple(xp.log(a) if lin else a for a, lin in zip(leaves, spec.linear, strict=True)))
     p = Problem(spec, xp, leaves, live, True)
     return _forward(p, logs, live), logs
 
@@ -586,7 +623,7 @@ def _gradients(spec: Spec, xp: Any, leaves: Any, live: Any, f: _Forward, logs: A
     """
     p = Problem(spec, xp, leaves, live, True)
     li, lt, le = logs
-    N, T, K = spec.N, spec.T, spec.K
+    N, T = spec.N, spec.T
     b, _ = _backward(p, logs, live)
     both = f.a + b
     z = _kernels.logsumexp(both, axis=-1)  # (N, T)
@@ -618,9 +655,7 @@ def _gradients(spec: Spec, xp: Any, leaves: Any, live: Any, f: _Forward, logs: A
         gt = finish(r_t, lt, spec.linear[1]) * weight[:, None, None, None]
         if lt.shape[0] == 1 and N > 1:
             gt = xp.sum(gt, axis=0, keepdims=True)
-    return tuple(  # type: ignore[return-value]
-        xp.reshape(grad, shape) for grad, shape in zip((gi, gt, ge), spec.shapes, strict=True)
-    )
+    return tuple(xp.reshape(grad, shape) for grad, shape in zip((gi, gt, ge), spec.shapes, strict=True))
 
 
 @functools.cache
@@ -629,7 +664,7 @@ def _torch_likelihood() -> Any:
 
     class Likelihood(torch.autograd.Function):
         @staticmethod
-        def forward(ctx: Any, spec: Spec, live: Any, init: Any, trans: Any, emis: Any) -> Any:  # type: ignore[override]
+        def forward(ctx: Any, spec: Spec, live: Any, init: Any, trans: Any, emis: Any) -> Any:
             xp = _backends.namespace(emis)
             leaves = (init, trans, emis)
             f, logs = _value(spec, xp, leaves, live)
@@ -638,11 +673,12 @@ def _torch_likelihood() -> Any:
             return f.loglik
 
         @staticmethod
-        def backward(ctx: Any, g: Any) -> Any:  # type: ignore[override]
+        def backward(ctx: Any, g: Any) -> Any:
             leaves = ctx.saved_tensors
             xp = _backends.namespace(leaves[2])
             grads = _gradients(ctx.spec, xp, leaves, ctx.live, ctx.f, ctx.logs, g)
-            return (None, None, *(gr if need else None for gr, need in zip(grads, ctx.needs_input_grad[2:], strict=True)))
+            needed = ctx.needs_input_grad[2:]
+            return (None, None, *(gr if need else None for gr, need in zip(grads, needed, strict=True)))
 
     return Likelihood
 
@@ -674,5 +710,5 @@ def likelihood(p: Problem) -> LogArray:
     if spec.kind == _backends.TORCH:
         ll = _torch_likelihood().apply(spec, live, *p.leaves)
     else:
-        ll = _jax_likelihood()(spec, live, *p.leaves)
+        ll = _jitted(_jax_likelihood())(spec, live, *p.leaves)
     return LogArray.from_log(ll if spec.batched else ll[0])

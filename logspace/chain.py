@@ -576,7 +576,7 @@ def viterbi(init: Any, trans: Any, emis: Any, lengths: Any = None) -> tuple[NDAr
     """
     problem = _device(init, trans, emis, lengths)
     if problem is not None:
-        return _chain_xp.viterbi(problem)  # type: ignore[no-any-return]
+        return _chain_xp.viterbi(problem)
     c = _chain(init, trans, emis, lengths, linear=False)
     engine = _engine()
     K = c.K
@@ -640,7 +640,7 @@ def sample(
             lambda n: (int(lengths_[n]), alpha[n], loglik[n]), log_trans, sp.N, sp.T, sp.time_varying, S, generator
         )
         result = out if sp.batched else out[:, 0]
-        return _chain_xp.to_backend(problem, result[0] if size is None else result)  # type: ignore[no-any-return]
+        return _chain_xp.to_backend(problem, result[0] if size is None else result)
     c = _chain(init, trans, emis, lengths)
     engine = _engine()
     # Rows without their offsets: each step's draw normalises, so a row's

@@ -97,6 +97,7 @@ def _model(K: int, T: int, rng: np.random.Generator, N: int | None = None, zeros
     return init, trans, emis
 
 
+NAMES = ("likelihood", "forward", "posteriors", "transition_posteriors", "viterbi")
 CASES = {
     "one-state": (1, 5),
     "one-step": (3, 1),
@@ -106,7 +107,9 @@ CASES = {
 }
 
 
-def _compare(lib: str, init: Any, trans: Any, emis: Any, dtype: Any = np.float64, lengths: Any = None) -> None:
+def _compare(
+    lib: str, init: Any, trans: Any, emis: Any, dtype: Any = np.float64, lengths: Any = None
+) -> dict[str, Any]:
     """Every chain function on the backend against the numpy chain on the same weights."""
     u = U64 if dtype == np.float64 else U32
     kw = {} if lengths is None else {"lengths": lengths}
@@ -116,7 +119,13 @@ def _compare(lib: str, init: Any, trans: Any, emis: Any, dtype: Any = np.float64
     emis_logs = np.log(emis) if np.all(emis > 0) else np.where(emis > 0, np.log(np.maximum(emis, 1e-300)), -np.inf)
     T, K = emis.shape[-2:]
 
-    ll = _call(lib, chain.likelihood, *args, **kw)
+    def every(i: Any, t: Any, e: Any) -> dict[str, Any]:
+        out = {name: getattr(chain, name)(i, t, e, **kw) for name in NAMES}
+        out["backward"] = chain.backward(t, e, **kw)
+        return out
+
+    results = _call(lib, every, *args)  # on JAX one jit for all: one compilation
+    ll = results["likelihood"]
     ref = chain.likelihood(init, trans, emis, **kw)
     assert isinstance(ll, LogArray) and _library_of(ll) == lib
     assert ll.shape == (() if emis.ndim == 2 else (emis.shape[0],))
@@ -126,7 +135,7 @@ def _compare(lib: str, init: Any, trans: Any, emis: Any, dtype: Any = np.float64
     np.testing.assert_array_less(np.abs(_host_logs(ll).astype(np.float64) - ref_log), bound + 1e-300)
 
     for name in ("forward", "posteriors", "transition_posteriors"):
-        got = _call(lib, getattr(chain, name), *args, **kw)
+        got = results[name]
         want = getattr(chain, name)(init, trans, emis, **kw)
         assert isinstance(got, LogArray) and _library_of(got) == lib and got.shape == want.shape, name
         g, w = _host_logs(got).astype(np.float64), want.log
@@ -137,11 +146,16 @@ def _compare(lib: str, init: Any, trans: Any, emis: Any, dtype: Any = np.float64
             diff = np.abs(np.exp(g) - np.exp(w))
             assert diff.max(initial=0.0) <= 8 * (K + 2) * T * u, (name, diff.max())
 
-    got = _call(lib, chain.backward, args[1], args[2], **kw)
+    got = results["backward"]
     want = chain.backward(trans, emis, **kw).log
     g = _host_logs(got).astype(np.float64)
     assert np.array_equal(g == -np.inf, want == -np.inf)
     _assert_logs_close(g, want, T, K, emis_logs, u)
+    path, weight = results["viterbi"]
+    want_path, want_weight = chain.viterbi(init, trans, emis, **kw)
+    np.testing.assert_array_equal(_host_logs(path), want_path)
+    np.testing.assert_allclose(_host_logs(weight), np.asarray(want_weight.log), rtol=4 * T * u)
+    return results  # type: ignore[no-any-return]
 
 
 def _assert_logs_close(got: np.ndarray, want: np.ndarray, T: int, K: int, emis_logs: np.ndarray, u: float) -> None:
@@ -165,9 +179,8 @@ def test_every_function_matches_numpy(lib: str, case: str) -> None:
 def test_float32_matches_numpy_within_float32_bounds(lib: str) -> None:
     rng = np.random.default_rng(32)
     init, trans, emis = _model(4, 30, rng)
-    _compare(lib, init, trans, emis, dtype=np.float32)
-    got = _call(lib, chain.posteriors, *[_logs(lib, x, np.float32) for x in (init, trans, emis)])
-    assert str(got.log.dtype).endswith("float32")
+    results = _compare(lib, init, trans, emis, dtype=np.float32)
+    assert str(results["posteriors"].log.dtype).endswith("float32")
 
 
 @pytest.mark.parametrize("lib", LIBRARIES)
@@ -213,10 +226,6 @@ def test_batches_with_lengths_and_per_sequence_weights(lib: str) -> None:
     _compare(lib, init[0], shared, emis)
     _compare(lib, init, per_sequence, emis, lengths=lengths)
     _compare(lib, init, per_step, emis, lengths=lengths)
-    paths, weights = _call(lib, chain.viterbi, *[_logs(lib, x) for x in (init, per_step, emis)], lengths=lengths)
-    want_paths, want_weights = chain.viterbi(init, per_step, emis, lengths=lengths)
-    np.testing.assert_array_equal(_host_logs(paths), want_paths)
-    np.testing.assert_allclose(_host_logs(weights), want_weights.log, rtol=1e-14)
 
 
 @pytest.mark.parametrize("lib", LIBRARIES)
@@ -224,10 +233,16 @@ def test_a_sequence_of_weight_zero(lib: str) -> None:
     """Likelihood zero; posteriors nan (as numpy's 0/0); Viterbi all zeros, weight zero."""
     init, trans, emis = np.array([1.0, 0.0]), np.eye(2), np.array([[1.0, 0.0], [0.0, 1.0]])
     args = [_logs(lib, x) for x in (init, trans, emis)]
-    assert float(_host_logs(_call(lib, chain.likelihood, *args))) == -np.inf
-    assert np.isnan(_host_logs(_call(lib, chain.posteriors, *args))).all()
-    assert np.isnan(_host_logs(_call(lib, chain.transition_posteriors, *args))).all()
-    path, weight = _call(lib, chain.viterbi, *args)
+    ll, gamma, xi, (path, weight) = _call(
+        lib,
+        lambda *a: tuple(
+            f(*a) for f in (chain.likelihood, chain.posteriors, chain.transition_posteriors, chain.viterbi)
+        ),
+        *args,
+    )
+    assert float(_host_logs(ll)) == -np.inf
+    assert np.isnan(_host_logs(gamma)).all()
+    assert np.isnan(_host_logs(xi)).all()
     assert _host_logs(path).tolist() == [0, 0] and float(_host_logs(weight)) == -np.inf
 
 
@@ -405,7 +420,9 @@ def test_jax_grad_eager_and_jitted_agree() -> None:
     eager = jax.grad(f)(a)
     jitted = jax.jit(jax.grad(f))(a)
     assert isinstance(eager, LogArray)
-    np.testing.assert_allclose(np.asarray(eager.log), chain.transition_posteriors(init, trans, emis).to_numpy(), atol=1e-13)
+    np.testing.assert_allclose(
+        np.asarray(eager.log), chain.transition_posteriors(init, trans, emis).to_numpy(), atol=1e-13
+    )
     np.testing.assert_allclose(np.asarray(jitted.log), np.asarray(eager.log), atol=1e-15)
 
 
@@ -419,8 +436,12 @@ def test_jit_at_a_thousand_steps_compiles_quickly() -> None:
     value, grads = jax.jit(jax.value_and_grad(lambda i, a, e: chain.likelihood(i, a, e).log, argnums=1))(*args)
     float(value)
     elapsed = time.perf_counter() - start
-    assert abs(float(value) - chain.likelihood(init, trans, emis).log) <= 2 * loglik_bound(1000, 4, np.log(np.maximum(emis, 1e-300)), float(value), U64)
-    np.testing.assert_allclose(np.asarray(grads.log), chain.transition_posteriors(init, trans, emis).to_numpy(), rtol=1e-11, atol=1e-11)
+    assert abs(float(value) - chain.likelihood(init, trans, emis).log) <= 2 * loglik_bound(
+        1000, 4, np.log(np.maximum(emis, 1e-300)), float(value), U64
+    )
+    np.testing.assert_allclose(
+        np.asarray(grads.log), chain.transition_posteriors(init, trans, emis).to_numpy(), rtol=1e-11, atol=1e-11
+    )
     assert elapsed < 30.0, f"jit of likelihood and its gradient at T=1000 took {elapsed:.1f} s"
 
 
