@@ -244,6 +244,7 @@ SCRIPT_ARGUMENTS = {
     "likelihood.py": ["--n", "20000", "--points", "500", "--checked", "100"],
     "big_likelihood.py": ["--n", "1e6", "--chunk", "125000", "--workers", "2"],
     "big_chain.py": ["--steps", "1e5", "--chunk", "25000", "--workers", "2"],
+    "fit_hmm_gradient.py": ["400"],
 }
 
 
@@ -308,6 +309,19 @@ def test_hmm_script() -> None:
     loop = _number(r"LogArray: .* log-likelihood (\S+) \(", out)
     assert _rel(ours, loop) <= 1e-12
     assert _number(r"chain\.posteriors: +max absolute difference from the loop (\S+)", out) <= 1e-12
+
+
+def test_fit_hmm_gradient_script() -> None:
+    """Gradient ascent in JAX on chain.likelihood reaches Baum-Welch's maximum."""
+    pytest.importorskip("jax")
+    out = _run("fit_hmm_gradient.py")
+    assert "K=3 states, M=4 symbols, T=400 observations" in out
+    assert _number(r"relative difference of the log-likelihoods: (\S+)", out) <= 1e-10
+    assert _number(r"max difference of the matrices: (\S+)", out) <= 1e-5
+    ours = _number(r"gradient ascent \(JAX\): +log-likelihood (\S+)", out)
+    em = _number(r"Baum-Welch \(numpy\): +log-likelihood (\S+)", out)
+    assert _rel(ours, em) <= 1e-10
+    assert "both fits agree" in out
 
 
 def test_likelihood_script() -> None:
