@@ -21,6 +21,11 @@ same rules; ``LOGSPACE_PURE_PYTHON=1`` turns the extension off). Both keep the
 state vector linear, scaled by exact powers of two, while a step provably stays
 in the normal float range, and take exact log-domain steps where it might not.
 
+Torch- and JAX-backed arguments (LogArrays of their logs, or raw tensors of
+linear weights) run in that library, on its device (``logspace._chain_xp``;
+``jax.lax.scan`` on JAX), with results of that library; ``likelihood`` then
+has a gradient rule whose backward pass is forward-backward (docs/backends.md).
+
 Accuracy bound (u = 2**-53): the log-likelihood's absolute error is at most
 ``2 (K + 2) T u + 2 u S`` with ``S = sum_t max_j |log emis[t, j]| + |log L|``
 (the last term is the float64 representation limit of the logs themselves);

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import re
 import subprocess
 import sys
@@ -255,6 +256,7 @@ def _run(script: str) -> str:
         text=True,
         timeout=120,
         check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # this checkout's logspace, installed or not
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
