@@ -49,6 +49,7 @@ import numpy as np
 
 from logspace import _backends, _kernels
 from logspace._array import LogArray
+from logspace._scalar import LogFloat
 
 __all__ = [
     "Problem",
@@ -67,6 +68,10 @@ __all__ = [
 
 _DEVICE_KINDS = (_backends.TORCH, _backends.JAX)
 _INF = math.inf
+#: torch tensors on the CPU run the numpy chain (compiled) on their buffers,
+#: unless a gradient is asked of them that only the array-API recursions give;
+#: False sends them through the array-API recursions always (the tests run both).
+TORCH_CPU_ON_NUMPY = True
 
 
 def _logs_of(x: Any) -> Any:
@@ -603,6 +608,107 @@ def to_backend(p: Problem, values: np.ndarray) -> Any:
 
         return torch.as_tensor(values, device=like.device)
     return p.xp.asarray(values)
+
+
+# -- torch on the CPU: the numpy chain on the tensors' buffers ----------------
+
+
+def on_host_buffers(p: Problem, grad_rule: bool = False) -> bool:
+    """Whether the numpy chain may run on the buffers of ``p``'s CPU tensors.
+
+    Where no gradient is asked (or, with ``grad_rule``, only gradients of
+    logs, which :func:`host_likelihood` gives from the numpy posteriors).
+    """
+    if p.spec.kind != _backends.TORCH or not TORCH_CPU_ON_NUMPY:
+        return False
+    import torch
+
+    if not all(a.device.type == "cpu" and a.dtype in (torch.float32, torch.float64) for a in p.leaves):
+        return False
+    needs = [a.requires_grad for a in p.leaves] if torch.is_grad_enabled() else [False] * 3
+    if not any(needs):
+        return True
+    return grad_rule and not any(n and lin for n, lin in zip(needs, p.spec.linear, strict=True))
+
+
+def host_arguments(p: Problem) -> tuple[Any, Any, Any, Any]:
+    """(init or None, trans, emis, lengths) as numpy arguments of the chain (no copy of the buffers)."""
+    args = [
+        a.detach().numpy() if lin else LogArray.from_log(a.detach().numpy())
+        for a, lin in zip(p.leaves, p.spec.linear, strict=True)
+    ]
+    lengths = None if p.live is None else p.live.numpy().sum(axis=1)
+    return (args[0] if p.has_init else None), args[1], args[2], lengths
+
+
+def _tensor(values: Any, dtype: Any) -> Any:
+    import torch
+
+    arr = np.asarray(values)
+    if not arr.flags.writeable or not arr.flags.c_contiguous:
+        arr = np.array(arr, order="C")
+    return torch.from_numpy(arr).to(dtype) if arr.dtype.kind == "f" else torch.from_numpy(arr)
+
+
+def from_host(p: Problem, result: Any) -> Any:
+    """A numpy chain result (LogArray, LogFloat, int paths, or a tuple of them) as torch's."""
+    if isinstance(result, tuple):
+        return tuple(from_host(p, r) for r in result)
+    dtype = p.leaves[2].dtype
+    if isinstance(result, LogArray):
+        return LogArray.from_log(_tensor(result.log, dtype))
+    if isinstance(result, LogFloat):
+        return LogArray.from_log(_tensor(np.float64(result.log), dtype))
+    return _tensor(result, None)
+
+
+def host_likelihood(p: Problem, functions: tuple[Any, Any, Any]) -> LogArray:
+    """``likelihood`` of the numpy chain ``functions`` (likelihood, posteriors, transition_posteriors)
+    on the buffers, with the gradient rule: posteriors and transition posteriors, from numpy."""
+    ll = _torch_host_likelihood().apply(p, functions, *p.leaves)
+    return LogArray.from_log(ll)
+
+
+def _host_gradients(p: Problem, functions: tuple[Any, Any, Any], g: Any) -> list[Any]:
+    """d (sum_n g_n loglik_n) / d log (init, trans, emis) from the numpy posteriors; 0 for weight zero."""
+    _, posteriors, transition_posteriors = functions
+    i, t, e, lengths = host_arguments(p)
+    spec = p.spec
+    N, T, K = spec.N, spec.T, spec.K
+    gn = np.asarray(g.detach().cpu().numpy(), dtype=np.float64).reshape(-1)
+    with np.errstate(invalid="ignore", under="ignore"):
+        gamma = np.nan_to_num(np.exp(posteriors(i, t, e, lengths=lengths).log), nan=0.0).reshape(N, T, K)
+        xi = np.exp(transition_posteriors(i, t, e, lengths=lengths).log)
+    xi = np.nan_to_num(xi, nan=0.0).reshape(N, -1, K, K)
+    ge = gamma * gn[:, None, None]
+    gi = ge[:, 0].sum(axis=0) if spec.shapes[0] == (K,) else ge[:, 0]
+    gt = xi * gn[:, None, None, None]
+    gt = gt.sum(axis=0) if len(spec.shapes[1]) < 4 else gt
+    return [
+        _tensor(x.reshape(shape), leaf.dtype)
+        for x, shape, leaf in zip((gi, gt, ge), spec.shapes, p.leaves, strict=True)
+    ]
+
+
+@functools.cache
+def _torch_host_likelihood() -> Any:
+    import torch
+
+    class HostLikelihood(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, p: Problem, functions: Any, init: Any, trans: Any, emis: Any) -> Any:
+            i, t, e, lengths = host_arguments(p)
+            ll = functions[0](i, t, e, lengths=lengths)
+            ctx.p, ctx.functions = p, functions
+            return _tensor(np.asarray(ll.log, dtype=np.float64), emis.dtype)
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            grads = _host_gradients(ctx.p, ctx.functions, g)
+            needed = ctx.needs_input_grad[2:]
+            return (None, None, *(gr if need else None for gr, need in zip(grads, needed, strict=True)))
+
+    return HostLikelihood
 
 
 # -- the likelihood and its gradient rule -------------------------------------

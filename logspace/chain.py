@@ -291,6 +291,16 @@ def _device(init: Any, trans: Any, emis: Any, lengths: Any, linear_ok: bool = Fa
     return _chain_xp.prepare(init, trans, emis, lengths, _layout, linear_ok=linear_ok)
 
 
+def _on_buffers(problem: Any, function: Any, *args: Any) -> Any:
+    """``function`` (this module's, on numpy arguments) on the buffers of CPU tensors, as torch results.
+
+    Silently, as on the other backends: a sequence of weight zero gives nan
+    posteriors without numpy's warning.
+    """
+    with np.errstate(invalid="ignore"):
+        return _chain_xp.from_host(problem, function(*args))
+
+
 def _scalar_or_batch(logs: NDArray[Any], batched: bool) -> Any:
     return LogArray.from_log(logs) if batched else LogFloat.from_log(float(logs[0]))
 
@@ -365,6 +375,8 @@ def likelihood(init: Any, trans: Any, emis: Any, lengths: Any = None) -> Any:
     """
     problem = _device(init, trans, emis, lengths, linear_ok=True)
     if problem is not None:
+        if _chain_xp.on_host_buffers(problem, grad_rule=True):
+            return _chain_xp.host_likelihood(problem, (likelihood, posteriors, transition_posteriors))
         return _chain_xp.likelihood(problem)
     c = _chain(init, trans, emis, lengths, lazy_ok=True)
     if c.emis.lazy is not None:
@@ -407,6 +419,8 @@ def forward(init: Any, trans: Any, emis: Any, lengths: Any = None) -> LogArray:
     """
     problem = _device(init, trans, emis, lengths)
     if problem is not None:
+        if _chain_xp.on_host_buffers(problem):  # torch on the CPU: on the tensors' buffers
+            return _on_buffers(problem, forward, *_chain_xp.host_arguments(problem))
         return _chain_xp.forward(problem)
     c = _chain(init, trans, emis, lengths)
     engine = _engine()
@@ -443,6 +457,9 @@ def backward(trans: Any, emis: Any, lengths: Any = None) -> LogArray:
     """
     problem = _device(None, trans, emis, lengths)
     if problem is not None:
+        if _chain_xp.on_host_buffers(problem):  # torch on the CPU: on the tensors' buffers
+            _, t, e, n = _chain_xp.host_arguments(problem)
+            return _on_buffers(problem, backward, t, e, n)
         return _chain_xp.backward(problem)
     c = _chain(None, trans, emis, lengths)
     engine = _engine()
@@ -482,6 +499,8 @@ def posteriors(init: Any, trans: Any, emis: Any, lengths: Any = None) -> LogArra
     """
     problem = _device(init, trans, emis, lengths)
     if problem is not None:
+        if _chain_xp.on_host_buffers(problem):  # torch on the CPU: on the tensors' buffers
+            return _on_buffers(problem, posteriors, *_chain_xp.host_arguments(problem))
         return _chain_xp.posteriors(problem)
     c = _chain(init, trans, emis, lengths)
     engine = _engine()
@@ -514,6 +533,8 @@ def transition_posteriors(init: Any, trans: Any, emis: Any, lengths: Any = None)
     """
     problem = _device(init, trans, emis, lengths)
     if problem is not None:
+        if _chain_xp.on_host_buffers(problem):  # torch on the CPU: on the tensors' buffers
+            return _on_buffers(problem, transition_posteriors, *_chain_xp.host_arguments(problem))
         return _chain_xp.transition_posteriors(problem)
     c = _chain(init, trans, emis, lengths)
     engine = _engine()
@@ -581,6 +602,8 @@ def viterbi(init: Any, trans: Any, emis: Any, lengths: Any = None) -> tuple[NDAr
     """
     problem = _device(init, trans, emis, lengths)
     if problem is not None:
+        if _chain_xp.on_host_buffers(problem):  # torch on the CPU: on the tensors' buffers
+            return _on_buffers(problem, viterbi, *_chain_xp.host_arguments(problem))
         return _chain_xp.viterbi(problem)
     c = _chain(init, trans, emis, lengths, linear=False)
     engine = _engine()
@@ -637,6 +660,9 @@ def sample(
     if S < 0:
         raise ValueError(f"size: must be non-negative, got {size}")
     problem = _device(init, trans, emis, lengths)
+    if problem is not None and _chain_xp.on_host_buffers(problem):
+        i, t, e, n = _chain_xp.host_arguments(problem)
+        return _on_buffers(problem, sample, i, t, e, size, generator, n)
     if problem is not None:  # forward filtering on the backend, the draws on the host
         alpha, log_trans, loglik = _chain_xp.sample_alpha(problem)
         sp = problem.spec
