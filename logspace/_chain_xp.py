@@ -12,7 +12,10 @@ arrays (float32 stays float32):
   (-inf) need no special case, and emission logs of -1e4 a step are
   ordinary numbers;
 * the time loop is ``jax.lax.scan`` on JAX (under ``jax.jit`` the step is
-  compiled once, whatever T) and a Python loop over steps on torch;
+  compiled once, whatever T; every function is jitted here, so eager calls
+  compile once too) and a Python loop over steps on torch. torch tensors on
+  the CPU run the numpy chain on their buffers instead (:func:`on_host_buffers`),
+  unless a gradient with respect to raw linear weights is asked;
 * posteriors and transition posteriors are normalised per step (their
   offsets cancel), as on numpy; the expected transition counts of a shared
   ``trans`` are one log-semiring product over time
@@ -72,6 +75,7 @@ _INF = math.inf
 #: unless a gradient is asked of them that only the array-API recursions give;
 #: False sends them through the array-API recursions always (the tests run both).
 TORCH_CPU_ON_NUMPY = True
+_TORCH_HOST_DTYPES = ("torch.float32", "torch.float64")
 
 
 def _logs_of(x: Any) -> Any:
@@ -142,14 +146,12 @@ def _leaf(x: Any, name: str, like: Any, xp: Any) -> tuple[Any, bool]:
             if x.signed and bool(np.any(x.sign < 0)):
                 raise ValueError(f"{name}: weights must be non-negative")
             log = _put(xp, np.asarray(log, dtype=np.float64), like, None)
-        elif x.signed and _any(xp, x.sign < 0):
-            raise ValueError(f"{name}: weights must be non-negative")
-        elif _backends.kind(log) != _backends.kind(like):
-            raise TypeError(f"{name}: a {_backends.kind(log)} array mixed with {_backends.kind(like)} arrays")
-        if _any(xp, xp.isnan(log)):
-            raise ValueError(f"{name}: weights must not be nan")
-        if _any(xp, log == _INF):
-            raise ValueError(f"{name}: weights must be finite")
+        else:
+            if _backends.kind(log) != _backends.kind(like):
+                raise TypeError(f"{name}: a {_backends.kind(log)} array mixed with {_backends.kind(like)} arrays")
+            if x.signed and _any(xp, x.sign < 0):
+                raise ValueError(f"{name}: weights must be non-negative")
+        _check(xp, log, name, linear=False)
         return log, False
     k = _backends.kind(x)
     if k in _DEVICE_KINDS:
@@ -159,15 +161,31 @@ def _leaf(x: Any, name: str, like: Any, xp: Any) -> tuple[Any, bool]:
             if not xp.isdtype(x.dtype, ("integral", "bool")):
                 raise TypeError(f"{name}: expected real weights, got dtype {x.dtype}")
             x = xp.astype(x, like.dtype if xp.isdtype(like.dtype, "real floating") else xp.float64)
-        if _any(xp, xp.isnan(x)):
-            raise ValueError(f"{name}: weights must not be nan")
-        if _any(xp, x < 0):
-            raise ValueError(f"{name}: weights must be non-negative")
-        if _any(xp, x == _INF):
-            raise ValueError(f"{name}: weights must be finite")
+        _check(xp, x, name, linear=True)
         return x, True
     # numpy input (plain numbers, ndarrays, LogFloats): the numpy path's correctly rounded logs
     return _leaf(LogArray(x), name, like, xp)
+
+
+def _check(xp: Any, x: Any, name: str, linear: bool) -> None:
+    """No nan, no +inf, and (linear weights) nothing negative; unchecked under a JAX trace.
+
+    From the smallest and largest entry (both nan where any entry is): two
+    reductions, on the host buffer for a CPU tensor (numpy's are faster).
+    """
+    if math.prod(x.shape) == 0 or not _concrete(x):
+        return
+    if _backends.kind(x) == _backends.TORCH and x.device.type == "cpu" and str(x.dtype) in _TORCH_HOST_DTYPES:
+        x = x.detach().resolve_neg().numpy()
+        smallest, largest = float(x.min()), float(x.max())
+    else:
+        smallest, largest = float(xp.min(x)), float(xp.max(x))
+    if math.isnan(smallest) or math.isnan(largest):
+        raise ValueError(f"{name}: weights must not be nan")
+    if linear and smallest < 0:
+        raise ValueError(f"{name}: weights must be non-negative")
+    if largest == _INF:
+        raise ValueError(f"{name}: weights must be finite")
 
 
 def prepare(init: Any, trans: Any, emis: Any, lengths: Any, layout: Any, linear_ok: bool = True) -> Problem:
