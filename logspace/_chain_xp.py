@@ -129,7 +129,10 @@ def _concrete(x: Any) -> bool:
 
 
 def _any(xp: Any, mask: Any) -> bool:
-    return _concrete(mask) and bool(xp.any(mask))
+    """``any(mask)`` where its values are known; False under a JAX trace (nothing is checked there)."""
+    if _backends.kind(mask) == _backends.JAX:
+        return _concrete(mask) and bool(np.any(np.asarray(mask)))
+    return bool(xp.any(mask))
 
 
 def _put(xp: Any, value: Any, like: Any, dtype: Any) -> Any:
@@ -175,9 +178,12 @@ def _check(xp: Any, x: Any, name: str, linear: bool) -> None:
     """
     if math.prod(x.shape) == 0 or not _concrete(x):
         return
-    if _backends.kind(x) == _backends.TORCH and x.device.type == "cpu" and str(x.dtype) in _TORCH_HOST_DTYPES:
-        x = x.detach().resolve_neg().numpy()
-        smallest, largest = float(x.min()), float(x.max())
+    if _backends.kind(x) == _backends.JAX:  # a concrete array, maybe a constant inside a trace: on the host
+        h = np.asarray(x)
+        smallest, largest = float(h.min()), float(h.max())
+    elif x.device.type == "cpu" and str(x.dtype) in _TORCH_HOST_DTYPES:
+        h = x.detach().resolve_neg().numpy()
+        smallest, largest = float(h.min()), float(h.max())
     else:
         smallest, largest = float(xp.min(x)), float(xp.max(x))
     if math.isnan(smallest) or math.isnan(largest):
@@ -207,8 +213,8 @@ def prepare(init: Any, trans: Any, emis: Any, lengths: Any, layout: Any, linear_
     has_init = init is not None
     i, i_lin = _leaf(init, "init", like, xp) if has_init else (None, True)
     N, T, K, batched, time_varying = layout(tuple(e.shape), tuple(t.shape), None if i is None else tuple(i.shape))
-    dtypes = [a.dtype for a in (e, t, i) if a is not None and xp.isdtype(a.dtype, "real floating")]
-    dtype = dtypes[0]
+    # The dtype of the first backend array (numpy arguments arrive as float64 logs).
+    dtype = like.dtype if xp.isdtype(like.dtype, "real floating") else e.dtype
     if i is None:
         i = xp.ones((K,), dtype=dtype) if kind != _backends.TORCH else xp.ones((K,), dtype=dtype, device=like.device)
     leaves = tuple(a if a.dtype == dtype else xp.astype(a, dtype) for a in (i, t, e))

@@ -359,7 +359,7 @@ def likelihood(init: Any, trans: Any, emis: Any, lengths: Any = None) -> Any:
 
     Returns
     -------
-    LogFloat, or LogArray (N,) for a batch
+    LogFloat, or LogArray (N,) for a batch (a 0-d LogArray for torch or JAX arguments)
         The likelihood (``.log`` is the log-likelihood); for unnormalised weights the
         partition function. Absolute error of the log at most ``2 (K + 2) T u + 2 u S``
         (see the module docstring).
@@ -588,7 +588,7 @@ def viterbi(init: Any, trans: Any, emis: Any, lengths: Any = None) -> tuple[NDAr
 
     Returns
     -------
-    path : int ndarray, (T,) or (N, T)
+    path : int ndarray, (T,) or (N, T) (the library's int array for torch or JAX arguments)
         -1 past a sequence's end; all zeros (the lowest indices) for a
         sequence of weight zero, where every path ties.
     weight : LogFloat, or LogArray (N,) for a batch
@@ -641,7 +641,7 @@ def sample(
 
     Returns
     -------
-    int ndarray
+    int ndarray (the library's int array for torch or JAX arguments: drawn on the host)
         (T,) or (size, T); for a batch (N, T) or (size, N, T), -1 past a sequence's end.
 
     Raises

@@ -274,6 +274,8 @@ def test_raw_tensors_of_linear_weights(lib: str) -> None:
     assert abs(float(_host_logs(ll)) - chain.likelihood(init, trans, emis).log) < 1e-13
     gamma = _call(lib, chain.posteriors, init, trans, _array(lib, emis))
     np.testing.assert_allclose(np.exp(_host_logs(gamma)), chain.posteriors(init, trans, emis).to_numpy(), atol=1e-14)
+    single = chain.likelihood(init, _array(lib, trans, np.float32), emis)  # the backend's dtype wins
+    assert str(single.log.dtype).endswith("float32")
 
 
 def test_sample_draws_the_numpy_chains_paths(lib: str) -> None:
@@ -465,3 +467,13 @@ def test_torch_results_stay_on_the_tensors_device() -> None:
         tensor = result.log if isinstance(result, LogArray) else result
         assert tensor.device.type == device
     assert math.isfinite(float(chain.likelihood(*args).log))
+
+
+def test_jit_over_closed_over_jax_arguments() -> None:
+    """Concrete JAX arrays closed over by a jitted function are checked on the host, not traced into float()."""
+    jax = _jax()
+    rng = np.random.default_rng(18)
+    init, trans, emis = _model(3, 5, rng)
+    emis_j, init_j = _logs("jax", emis), _logs("jax", init)
+    value = jax.jit(lambda a: chain.likelihood(init_j, a, emis_j).log)(_logs("jax", trans))
+    assert abs(float(value) - chain.likelihood(init, trans, emis).log) < 1e-13
