@@ -993,6 +993,61 @@ def _chain_rows(
         checks={"agreement": rel <= CHAIN_LOGLIK_AGREEMENT},
     )
     yield Row("chain.viterbi", size, ours, "hmmlearn log decode", t_log, None, accuracy=accuracy)
+
+
+#: States of the chain rows on torch and JAX (T is the HMM rows' hmm_steps).
+CHAIN_BACKEND_STATES = 10
+
+
+def chain_backend_cases(cfg: Config, rng: np.random.Generator, peers: dict[str, Any]) -> Iterator[Row]:
+    """chain.likelihood on torch (CPU: the numpy chain on the buffers) and JAX (jit), alone and with its
+    gradient (forward-backward), against the numpy chain on the same LogArrays (with posteriors and
+    transition posteriors for the gradient rows)."""
+    torch, jax = _backend_peers()
+    from logspace import chain
+
+    k = CHAIN_BACKEND_STATES
+    pi, A = rng.dirichlet(np.ones(k)), rng.dirichlet(np.ones(k), size=k)
+    emis = rng.random((cfg.hmm_steps, k))
+    logs = [np.log(x) for x in (pi, A, emis)]
+    numpy_args = [logspace.LogArray.from_log(x) for x in logs]
+    ll_ref = chain.likelihood(*numpy_args).log
+    size = f"K={k}, T={_power(cfg.hmm_steps)}"
+
+    def numpy_gradient() -> Any:
+        return chain.posteriors(*numpy_args), chain.transition_posteriors(*numpy_args)
+
+    def loglik(*a: Any) -> Any:
+        return chain.likelihood(*a).log
+
+    timed: list[tuple[str, Callable[[], Any], Callable[[], Any]]] = []
+    if torch is not None:
+        torch_args = [logspace.LogArray.from_log(torch.asarray(x, requires_grad=True)) for x in logs]
+        timed.append(("torch", lambda: loglik(*torch_args), lambda: loglik(*torch_args).backward()))
+    if jax is not None:
+        jax_args = [logspace.LogArray.from_log(jax.numpy.asarray(x)) for x in logs]
+        jitted, with_grad = jax.jit(loglik), jax.jit(jax.value_and_grad(loglik, argnums=(0, 1, 2)))
+        timed.append(
+            (
+                "jax (jit)",
+                lambda: jitted(*jax_args).block_until_ready(),
+                lambda: with_grad(*jax_args)[0].block_until_ready(),
+            )
+        )
+    for name, value, gradient in timed:
+        rel = abs(float(_host(value())) - ll_ref) / abs(ll_ref)
+        accuracy = f"loglik rel diff {rel:.1e} (numpy chain)"
+        ours, theirs = interleaved_medians([value, lambda: chain.likelihood(*numpy_args)], cfg)
+        yield Row(f"chain.likelihood, {name}", size, ours, "numpy chain.likelihood", theirs, accuracy=accuracy)
+        ours, theirs = interleaved_medians([gradient, numpy_gradient], cfg)
+        yield Row(
+            f"chain.likelihood + gradient, {name}",
+            size,
+            ours,
+            "numpy chain posteriors + transition_posteriors",
+            theirs,
+            accuracy=accuracy,
+        )
 # Conversions of arrays (issue 10): the C extension and its numpy fallback
 # ---------------------------------------------------------------------------
 
@@ -1366,6 +1421,7 @@ CASES: tuple[Callable[[Config, np.random.Generator, dict[str, Any]], Iterator[Ro
     matmul_cases,
     hmm_cases,
     chain_cases,
+    chain_backend_cases,
     scalar_cases,
     logfloat_text_cases,
     backend_cases,

@@ -21,6 +21,11 @@ same rules; ``LOGSPACE_PURE_PYTHON=1`` turns the extension off). Both keep the
 state vector linear, scaled by exact powers of two, while a step provably stays
 in the normal float range, and take exact log-domain steps where it might not.
 
+Torch- and JAX-backed arguments (LogArrays of their logs, or raw tensors of
+linear weights) run in that library, on its device (``logspace._chain_xp``;
+``jax.lax.scan`` on JAX), with results of that library; ``likelihood`` then
+has a gradient rule whose backward pass is forward-backward (docs/backends.md).
+
 Accuracy bound (u = 2**-53): the log-likelihood's absolute error is at most
 ``2 (K + 2) T u + 2 u S`` with ``S = sum_t max_j |log emis[t, j]| + |log L|``
 (the last term is the float64 representation limit of the logs themselves);
@@ -48,7 +53,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from logspace import _backends, _chain_numpy, _kernels, _native
+from logspace import _backends, _chain_numpy, _chain_xp, _kernels, _native
 from logspace._array import LogArray
 from logspace._scalar import LogFloat
 
@@ -237,41 +242,63 @@ def _check_lengths(lengths: Any, N: int, T: int, batched: bool) -> NDArray[np.in
     return arr.astype(np.intp)
 
 
+def _layout(
+    e_shape: tuple[int, ...], t_shape: tuple[int, ...], i_shape: tuple[int, ...] | None
+) -> tuple[int, int, int, bool, bool]:
+    """``(N, T, K, batched, time_varying)`` from the shapes of emis, trans and init (None: no init)."""
+    if len(e_shape) not in (2, 3):
+        raise ValueError(f"emis: expected shape (T, K) or (N, T, K), got {e_shape}")
+    batched = len(e_shape) == 3
+    N, T, K = e_shape if batched else (1, *e_shape)
+    if T < 1 or K < 1:
+        raise ValueError(f"emis: needs at least one step and one state, got shape {e_shape}")
+    ts = t_shape
+    if len(ts) == 2 and ts == (K, K):
+        time_varying = False
+    elif len(ts) == 3 and ts == (T - 1, K, K) and T > 1:
+        time_varying = True
+    elif len(ts) == 4 and batched and ts[0] == N and ts[1] in (1, T - 1) and ts[2:] == (K, K):
+        time_varying = ts[1] == T - 1 and T > 1
+    else:
+        expected = f"({K}, {K}), ({T - 1}, {K}, {K})" + (f" or ({N}, {T - 1} or 1, {K}, {K})" if batched else "")
+        raise ValueError(f"trans: expected shape {expected}, got {ts}")
+    if i_shape is not None and i_shape != (K,) and not (batched and i_shape == (N, K)):
+        raise ValueError(f"init: expected shape ({K},)" + (f" or ({N}, {K})" if batched else "") + f", got {i_shape}")
+    return N, T, K, batched, time_varying
+
+
 def _chain(init: Any, trans: Any, emis: Any, lengths: Any = None, lazy_ok: bool = False, linear: bool = True) -> _Chain:
     e = _weights(emis, "emis", 1, keep_logs=True, linear=linear)
     if e.lazy is not None and not lazy_ok:
         raise TypeError("emis: a dask-backed emis is supported by chain.likelihood only")
     if len(e.shape) not in (2, 3):
         raise ValueError(f"emis: expected shape (T, K) or (N, T, K), got {e.shape}")
-    batched = len(e.shape) == 3
-    N, T, K = e.shape if batched else (1, *e.shape)
-    if T < 1 or K < 1:
-        raise ValueError(f"emis: needs at least one step and one state, got shape {e.shape}")
+    t = _weights(trans, "trans", 2)
+    i = None if init is None else _weights(init, "init", 1)
+    N, T, K, batched, time_varying = _layout(e.shape, t.shape, None if i is None else i.shape)
     if e.lazy is None and not batched:
         e = e.leading()
-    t = _weights(trans, "trans", 2)
-    ts = t.shape
-    time_varying = False
-    if len(ts) == 2 and ts == (K, K):
-        t = t.leading(2)
-    elif len(ts) == 3 and ts == (T - 1, K, K) and T > 1:
-        time_varying = True
-        t = t.leading(1)
-    elif len(ts) == 4 and batched and ts[0] == N and ts[1] in (1, T - 1) and ts[2:] == (K, K):
-        time_varying = ts[1] == T - 1 and T > 1
-    else:
-        expected = f"({K}, {K}), ({T - 1}, {K}, {K})" + (f" or ({N}, {T - 1} or 1, {K}, {K})" if batched else "")
-        raise ValueError(f"trans: expected shape {expected}, got {ts}")
-    i = None
-    if init is not None:
-        i = _weights(init, "init", 1)
-        if i.shape == (K,):
-            i = i.leading(1)
-        elif not (batched and i.shape == (N, K)):
-            raise ValueError(
-                f"init: expected shape ({K},)" + (f" or ({N}, {K})" if batched else "") + f", got {i.shape}"
-            )
+    t = t.leading(4 - len(t.shape))
+    if i is not None and i.shape == (K,):
+        i = i.leading(1)
     return _Chain(K, T, N, batched, _check_lengths(lengths, N, T, batched), i, t, e, time_varying)
+
+
+def _device(init: Any, trans: Any, emis: Any, lengths: Any, linear_ok: bool = False) -> Any:
+    """The arguments as a problem for :mod:`logspace._chain_xp`, or None for numpy (and dask) input."""
+    if _chain_xp.on_backend(init, trans, emis) is None:
+        return None
+    return _chain_xp.prepare(init, trans, emis, lengths, _layout, linear_ok=linear_ok)
+
+
+def _on_buffers(problem: Any, function: Any, *args: Any) -> Any:
+    """``function`` (this module's, on numpy arguments) on the buffers of CPU tensors, as torch results.
+
+    Silently, as on the other backends: a sequence of weight zero gives nan
+    posteriors without numpy's warning.
+    """
+    with np.errstate(invalid="ignore"):
+        return _chain_xp.from_host(problem, function(*args))
 
 
 def _scalar_or_batch(logs: NDArray[Any], batched: bool) -> Any:
@@ -332,7 +359,7 @@ def likelihood(init: Any, trans: Any, emis: Any, lengths: Any = None) -> Any:
 
     Returns
     -------
-    LogFloat, or LogArray (N,) for a batch
+    LogFloat, or LogArray (N,) for a batch (a 0-d LogArray for torch or JAX arguments)
         The likelihood (``.log`` is the log-likelihood); for unnormalised weights the
         partition function. Absolute error of the log at most ``2 (K + 2) T u + 2 u S``
         (see the module docstring).
@@ -346,6 +373,11 @@ def likelihood(init: Any, trans: Any, emis: Any, lengths: Any = None) -> Any:
     >>> ll.log
     -1000000000.0
     """
+    problem = _device(init, trans, emis, lengths, linear_ok=True)
+    if problem is not None:
+        if _chain_xp.on_host_buffers(problem, grad_rule=True):
+            return _chain_xp.host_likelihood(problem, (likelihood, posteriors, transition_posteriors))
+        return _chain_xp.likelihood(problem)
     c = _chain(init, trans, emis, lengths, lazy_ok=True)
     if c.emis.lazy is not None:
         return _lazy_likelihood(c)
@@ -385,6 +417,11 @@ def forward(init: Any, trans: Any, emis: Any, lengths: Any = None) -> LogArray:
     LogArray([[0.25 , 0.5  ],
               [0.125, 0.5  ]])
     """
+    problem = _device(init, trans, emis, lengths)
+    if problem is not None:
+        if _chain_xp.on_host_buffers(problem):  # torch on the CPU: on the tensors' buffers
+            return _on_buffers(problem, forward, *_chain_xp.host_arguments(problem))
+        return _chain_xp.forward(problem)
     c = _chain(init, trans, emis, lengths)
     engine = _engine()
     out, _ = _stacked(c, lambda n: _forward_rows(c, n, engine))
@@ -418,6 +455,12 @@ def backward(trans: Any, emis: Any, lengths: Any = None) -> LogArray:
     LogArray([[0.5, 1. ],
               [1. , 1. ]])
     """
+    problem = _device(None, trans, emis, lengths)
+    if problem is not None:
+        if _chain_xp.on_host_buffers(problem):  # torch on the CPU: on the tensors' buffers
+            _, t, e, n = _chain_xp.host_arguments(problem)
+            return _on_buffers(problem, backward, t, e, n)
+        return _chain_xp.backward(problem)
     c = _chain(None, trans, emis, lengths)
     engine = _engine()
     out, _ = _stacked(c, lambda n: (*_backward_rows(c, n, engine), 0.0))
@@ -454,6 +497,11 @@ def posteriors(init: Any, trans: Any, emis: Any, lengths: Any = None) -> LogArra
     LogArray([[0.25, 0.75],
               [0.5 , 0.5 ]])
     """
+    problem = _device(init, trans, emis, lengths)
+    if problem is not None:
+        if _chain_xp.on_host_buffers(problem):  # torch on the CPU: on the tensors' buffers
+            return _on_buffers(problem, posteriors, *_chain_xp.host_arguments(problem))
+        return _chain_xp.posteriors(problem)
     c = _chain(init, trans, emis, lengths)
     engine = _engine()
     out, totals = _stacked(c, lambda n: _posterior_rows(c, n, engine))
@@ -483,6 +531,11 @@ def transition_posteriors(init: Any, trans: Any, emis: Any, lengths: Any = None)
     LogArray([[0.5, 0.5],
               [0. , 0. ]])
     """
+    problem = _device(init, trans, emis, lengths)
+    if problem is not None:
+        if _chain_xp.on_host_buffers(problem):  # torch on the CPU: on the tensors' buffers
+            return _on_buffers(problem, transition_posteriors, *_chain_xp.host_arguments(problem))
+        return _chain_xp.transition_posteriors(problem)
     c = _chain(init, trans, emis, lengths)
     engine = _engine()
     K, T = c.K, c.T
@@ -535,7 +588,7 @@ def viterbi(init: Any, trans: Any, emis: Any, lengths: Any = None) -> tuple[NDAr
 
     Returns
     -------
-    path : int ndarray, (T,) or (N, T)
+    path : int ndarray, (T,) or (N, T) (the library's int array for torch or JAX arguments)
         -1 past a sequence's end; all zeros (the lowest indices) for a
         sequence of weight zero, where every path ties.
     weight : LogFloat, or LogArray (N,) for a batch
@@ -547,6 +600,11 @@ def viterbi(init: Any, trans: Any, emis: Any, lengths: Any = None) -> tuple[NDAr
     >>> path, weight
     (array([0, 0]), LogFloat(0.25))
     """
+    problem = _device(init, trans, emis, lengths)
+    if problem is not None:
+        if _chain_xp.on_host_buffers(problem):  # torch on the CPU: on the tensors' buffers
+            return _on_buffers(problem, viterbi, *_chain_xp.host_arguments(problem))
+        return _chain_xp.viterbi(problem)
     c = _chain(init, trans, emis, lengths, linear=False)
     engine = _engine()
     K = c.K
@@ -583,7 +641,7 @@ def sample(
 
     Returns
     -------
-    int ndarray
+    int ndarray (the library's int array for torch or JAX arguments: drawn on the host)
         (T,) or (size, T); for a batch (N, T) or (size, N, T), -1 past a sequence's end.
 
     Raises
@@ -597,30 +655,52 @@ def sample(
     >>> chain.sample([1, 0], [[0, 1], [1, 0]], [[1, 1], [1, 1], [1, 1]], rng=0)
     array([0, 1, 0])
     """
-    c = _chain(init, trans, emis, lengths)
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    engine = _engine()
     S = 1 if size is None else int(size)
     if S < 0:
         raise ValueError(f"size: must be non-negative, got {size}")
-    out = np.full((S, c.N, c.T), -1, dtype=np.intp)
-    rows = np.arange(S)
-    for n in range(c.N):
-        # Rows without their offsets: each step's draw normalises, so a row's
-        # constant factor drops out, and the logs stay small.
-        L, alpha, ll = _forward_rows(c, n, engine, offsets=False)
-        if ll == -np.inf:
-            raise ValueError(f"emis: sequence {n} has weight zero; there is no path to sample")
-        m = 0 if c.trans.lin.shape[0] == 1 else n
-        log_trans = c.trans.logs()[m]
-        z = _draw(alpha[L - 1][None, :].repeat(S, axis=0), generator)
-        out[:, n, L - 1] = z
-        for t in range(L - 2, -1, -1):
-            lt = log_trans[t if c.time_varying else 0]
-            z = _draw(alpha[t][None, :] + lt[:, z].T, generator)
-            out[rows, n, t] = z
+    problem = _device(init, trans, emis, lengths)
+    if problem is not None and _chain_xp.on_host_buffers(problem):
+        i, t, e, n = _chain_xp.host_arguments(problem)
+        return _on_buffers(problem, sample, i, t, e, size, generator, n)
+    if problem is not None:  # forward filtering on the backend, the draws on the host
+        alpha, log_trans, loglik = _chain_xp.sample_alpha(problem)
+        sp = problem.spec
+        lengths_ = np.full(sp.N, sp.T) if problem.live is None else _chain_xp.host(problem.live).sum(axis=1)
+        out = _backward_draws(
+            lambda n: (int(lengths_[n]), alpha[n], loglik[n]), log_trans, sp.N, sp.T, sp.time_varying, S, generator
+        )
+        result = out if sp.batched else out[:, 0]
+        return _chain_xp.to_backend(problem, result[0] if size is None else result)
+    c = _chain(init, trans, emis, lengths)
+    engine = _engine()
+    # Rows without their offsets: each step's draw normalises, so a row's
+    # constant factor drops out, and the logs stay small.
+    out = _backward_draws(
+        lambda n: _forward_rows(c, n, engine, offsets=False), c.trans.logs(), c.N, c.T, c.time_varying, S, generator
+    )
     result = out if c.batched else out[:, 0]
     return result[0] if size is None else result
+
+
+def _backward_draws(
+    rows: Any, log_trans: NDArray[Any], N: int, T: int, time_varying: bool, S: int, rng: np.random.Generator
+) -> NDArray[np.intp]:
+    """(S, N, T) paths, -1 past each end; ``rows(n) -> (length, alpha logs up to a factor per row, loglik)``."""
+    out = np.full((S, N, T), -1, dtype=np.intp)
+    draws = np.arange(S)
+    for n in range(N):
+        L, alpha, ll = rows(n)
+        if ll == -np.inf:
+            raise ValueError(f"emis: sequence {n} has weight zero; there is no path to sample")
+        lt_n = log_trans[0 if log_trans.shape[0] == 1 else n]
+        z = _draw(alpha[L - 1][None, :].repeat(S, axis=0), rng)
+        out[:, n, L - 1] = z
+        for t in range(L - 2, -1, -1):
+            lt = lt_n[t if time_varying else 0]
+            z = _draw(alpha[t][None, :] + lt[:, z].T, rng)
+            out[draws, n, t] = z
+    return out
 
 
 def _draw(logits: NDArray[Any], rng: np.random.Generator) -> NDArray[np.intp]:

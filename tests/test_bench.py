@@ -70,6 +70,8 @@ for _lib, _suffix in (("torch", "torch"), ("jax", "jax (jit)")):
     if importlib.util.find_spec(_lib) is not None:
         EXPECTED_ROWS[f"logsumexp, 1-D, {_suffix}"] = 1
         EXPECTED_ROWS[f"logmatmulexp, {_suffix}"] = 1
+        EXPECTED_ROWS[f"chain.likelihood, {_suffix}"] = 1
+        EXPECTED_ROWS[f"chain.likelihood + gradient, {_suffix}"] = 1
 if not _bench_compiled():
     del EXPECTED_ROWS["maxmatmul (compiled)"], EXPECTED_ROWS["maxmatmul, argmax (compiled)"]
     EXPECTED_ROWS["maxmatmul (numpy fallback)"] = 2

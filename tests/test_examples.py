@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
 import re
 import subprocess
 import sys
@@ -244,6 +245,7 @@ SCRIPT_ARGUMENTS = {
     "likelihood.py": ["--n", "20000", "--points", "500", "--checked", "100"],
     "big_likelihood.py": ["--n", "1e6", "--chunk", "125000", "--workers", "2"],
     "big_chain.py": ["--steps", "1e5", "--chunk", "25000", "--workers", "2"],
+    "fit_hmm_gradient.py": ["400"],
 }
 
 
@@ -254,6 +256,7 @@ def _run(script: str) -> str:
         text=True,
         timeout=120,
         check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # this checkout's logspace, installed or not
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
@@ -308,6 +311,19 @@ def test_hmm_script() -> None:
     loop = _number(r"LogArray: .* log-likelihood (\S+) \(", out)
     assert _rel(ours, loop) <= 1e-12
     assert _number(r"chain\.posteriors: +max absolute difference from the loop (\S+)", out) <= 1e-12
+
+
+def test_fit_hmm_gradient_script() -> None:
+    """Gradient ascent in JAX on chain.likelihood reaches Baum-Welch's maximum."""
+    pytest.importorskip("jax")
+    out = _run("fit_hmm_gradient.py")
+    assert "K=3 states, M=4 symbols, T=400 observations" in out
+    assert _number(r"relative difference of the log-likelihoods: (\S+)", out) <= 1e-10
+    assert _number(r"max difference of the matrices: (\S+)", out) <= 1e-5
+    ours = _number(r"gradient ascent \(JAX\): +log-likelihood (\S+)", out)
+    em = _number(r"Baum-Welch \(numpy\): +log-likelihood (\S+)", out)
+    assert _rel(ours, em) <= 1e-10
+    assert "both fits agree" in out
 
 
 def test_likelihood_script() -> None:
