@@ -1,0 +1,144 @@
+"""Every numpy function of the LogArray table on torch- and JAX-backed LogArrays.
+
+The cases are those of tests/test_numpy_api.py, one or more calls for every
+function in ``logspace._numpy_api.FUNCTIONS``: each is run on LogArrays
+whose logs (and signs) are torch tensors or JAX arrays, and on the same
+numbers backed by numpy. The results must agree (float64, so within
+rounding), and each log-domain result must stay in the library, as must the
+boolean and integer arrays (comparisons, indices). A function the backend
+cannot serve is listed in ``_numpy_api.DEVICE_REFUSED`` and must raise a
+TypeError naming the function and the library. So every entry of the table
+is either checked to work on each backend or checked to refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from test_numpy_api import CASES, SHAPES, Case, Ops, operands
+
+from logspace import LogArray, LogFloat, _backends
+from logspace import _numpy_api as api
+
+
+def _torch() -> Any:
+    return pytest.importorskip("torch")
+
+
+def _jnp() -> Any:
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    return jnp
+
+
+LIBRARIES: dict[str, Callable[[Any], Any]] = {
+    "torch": lambda a: _torch().asarray(a),
+    "jax": lambda a: _jnp().asarray(a),
+}
+
+
+def _on_library(ops: Ops, library: str) -> Ops:
+    """The same operands with the LogArrays' logs and signs in ``library`` (ndarrays stay ndarrays)."""
+    make = LIBRARIES[library]
+    moved = {}
+    for key, value in vars(ops).items():
+        if isinstance(value, LogArray):
+            neg = value._neg
+            moved[key] = LogArray._from_parts(make(value._log), None if neg is None else make(neg))
+        else:
+            moved[key] = value
+    return Ops({k: v for k, v in moved.items() if k != "logdomain"}, True)
+
+
+def _host(x: Any) -> Any:
+    """A result on the host: LogArrays as numpy-backed ones, arrays as ndarrays, recursively."""
+    if isinstance(x, LogArray):
+        return x._on_host()
+    if isinstance(x, (tuple, list)):
+        return type(x)(_host(e) for e in x)
+    if isinstance(x, (LogFloat, bool, int, float, str, type(None), np.dtype)):
+        return x
+    return np.asarray(x)
+
+
+# Functions whose results are about shapes and dtypes, not values: plain Python or numpy on every backend.
+HOST_RESULTS = {np.result_type, np.einsum_path, np.shape, np.ndim, np.size, np.diag_indices_from,
+                np.tril_indices_from, np.triu_indices_from}  # fmt: skip
+
+
+def _assert_in_library(got: Any, expected: Any, library: str) -> None:
+    """``got`` keeps the library wherever the numpy-backed result is an array of any kind."""
+    if isinstance(expected, (tuple, list)):
+        assert isinstance(got, (tuple, list)) and len(got) == len(expected)
+        for g, e in zip(got, expected):
+            _assert_in_library(g, e, library)
+        return
+    if isinstance(expected, (LogArray, LogFloat)):
+        assert isinstance(got, LogArray), type(got)
+        assert _backends.library(got._log) == library
+        if got._neg is not None:
+            assert _backends.library(got._neg) == library
+    elif isinstance(expected, np.ndarray) or (isinstance(expected, np.generic) and not isinstance(expected, np.dtype)):
+        assert _backends.library(got) == library, type(got)
+
+
+def _assert_same(got: Any, expected: Any) -> None:
+    if isinstance(expected, (tuple, list)):
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            _assert_same(g, e)
+        return
+    if isinstance(expected, (LogArray, LogFloat)):
+        expected = LogArray(expected) if isinstance(expected, LogFloat) else expected
+        got = LogArray(got) if isinstance(got, LogFloat) else got
+        assert isinstance(got, LogArray)
+        assert got.shape == expected.shape
+        assert got.dtype == expected.dtype
+        np.testing.assert_allclose(got.log, expected.log, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(got.sign, expected.sign)
+    elif isinstance(expected, (np.ndarray, np.generic)):
+        got_arr = np.asarray(got)
+        assert got_arr.shape == np.shape(expected)
+        np.testing.assert_allclose(got_arr, expected, rtol=1e-12, atol=1e-12, equal_nan=True)
+    else:
+        assert got == expected
+
+
+def _signed_operands(signed: bool) -> tuple[Ops, Ops]:
+    logs, _ = operands(signed, np.float64)
+    return logs, logs
+
+
+def _refused(func: Any, library: str) -> str | None:
+    return api.DEVICE_REFUSED.get(library, {}).get(func)
+
+
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
+@pytest.mark.parametrize("c", CASES, ids=repr)
+@pytest.mark.parametrize("library", sorted(LIBRARIES))
+def test_function_on_backend_equals_numpy_backed(library: str, c: Case, signed: bool) -> None:
+    LIBRARIES[library](np.zeros(1))  # skip where the library is missing
+    logs, _ = operands(signed, np.float64)
+    with np.errstate(all="ignore"):
+        expected = c.run(logs)
+    on_library = _on_library(operands(signed, np.float64)[0], library)
+    reason = _refused(c.func, library)
+    if reason is not None:
+        with pytest.raises(TypeError, match=library) as info:
+            c.run(on_library)
+        assert api._public_name(c.func) in str(info.value)
+        return
+    got = c.run(on_library)
+    if c.func not in HOST_RESULTS:
+        _assert_in_library(got, expected, library)
+    _assert_same(_host(got), _host(expected))
+
+
+def test_cases_cover_every_function_and_shapes_are_known() -> None:
+    assert {c.func for c in CASES} == set(api.FUNCTIONS)
+    assert set(SHAPES) <= {"m", "v", "w", "s", "t", "c"}
