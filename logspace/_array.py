@@ -1640,7 +1640,7 @@ class LogArray:
         if order == "C":
             return self._map(lambda a: a.reshape(shape))
         if _on_device(self):
-            return np.reshape(self, shape, order=order)  # type: ignore[call-overload, no-any-return]
+            return np.reshape(self, shape, order=order)  # type: ignore[call-overload]
         return self._map(np.reshape, shape, order=order)
 
     def ravel(self, order: str = "C") -> LogArray:
@@ -2833,7 +2833,7 @@ class LogArray:
                   [2.  ]])
         """
         if _on_device(self):
-            return np.take(self, indices, axis=axis)  # type: ignore[call-overload]
+            return np.take(self, indices, axis=axis)
         log = np.take(self._log, indices, axis=axis)
         if not (isinstance(log, np.ndarray) or _backends.is_lazy(log)):
             return _scalar(float(log), bool(np.take(self._neg, indices, axis=axis)) if self._neg is not None else False)

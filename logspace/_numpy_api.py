@@ -234,7 +234,8 @@ def _device_full(shape: Any, value: Any, like: LogArray, signed: bool) -> LogArr
     xp = _backends.namespace(like._log)
     constant = _device_constant(value, like)
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    log = xp.broadcast_to(constant._log, shape) + xp.zeros(shape, dtype=like._log.dtype, device=_backends.device(like._log))
+    zeros = xp.zeros(shape, dtype=like._log.dtype, device=_backends.device(like._log))
+    log = xp.broadcast_to(constant._log, shape) + zeros
     neg = None if constant._neg is None and not signed else _array._device_mask(constant._neg is not None, log)
     return LogArray._from_parts(log, neg)
 
@@ -360,9 +361,8 @@ def _signbit(x: Any) -> Any:
 def _copysign(x: Any, y: Any) -> LogArray:
     like = _device_among((x, y))
     if like is not None:
-        negative = _signbit(y)
-        magnitude = _array.absolute(x if isinstance(x, LogArray) else _as_logarray(x))
-        return _where(negative, _array.negative(magnitude), magnitude)
+        size = _array.absolute(x if isinstance(x, LogArray) else _as_logarray(x))
+        return _where(_signbit(y), _array.negative(size), size)
     log, _ = _raw(x)
     negative = _signbit(y)
     neg = np.broadcast_to(negative, np.broadcast_shapes(np.shape(log), np.shape(negative)))
@@ -1280,7 +1280,8 @@ def _choose(a: Any, choices: Sequence[Any], out: Any = None, mode: Any = "raise"
         raise TypeError("numpy.choose takes integer indices, not log-domain numbers, as its first argument")
     operands = [_operand(c) for c in choices]
     if _device_among(operands) is not None:
-        return _store(_moved([_as_logarray(c) for c in operands], lambda p: np.choose(a, p, mode=mode)), out, "numpy.choose")
+        chosen = _moved([_as_logarray(c) for c in operands], lambda p: np.choose(a, p, mode=mode))
+        return _store(chosen, out, "numpy.choose")
     raws = [_raw(c) for c in operands]  # Python numbers stay weak, as in numpy
     log = np.choose(a, [lg for lg, _ in raws], mode=mode)
     neg = None
@@ -1676,7 +1677,8 @@ def _isinf_signed(negative: bool) -> Callable[..., Any]:
         if _on_device(x):
             infinite = x._log == _INF
             signs = _neg_or_false(x)
-            return _store(infinite & (signs if negative else ~signs), out, "numpy.isneginf" if negative else "numpy.isposinf")
+            result = infinite & (signs if negative else ~signs)
+            return _store(result, out, "numpy.isneginf" if negative else "numpy.isposinf")
         log, neg = _raw(x)
         infinite = _backends.asarray(log) == _INF
         neg = np.zeros_like(infinite) if neg is None else np.broadcast_to(neg, infinite.shape)

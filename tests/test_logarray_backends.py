@@ -123,7 +123,35 @@ OPERATIONS: dict[str, Callable[[Any, Any], Any]] = {
     "minimum": lambda a, b: np.minimum(a, 0.5),
     "isfinite": lambda a, b: np.isfinite(a),
     "isnan": lambda a, b: np.isnan(a),
+    # methods beyond arithmetic (the numpy functions: tests/test_numpy_api_backends.py)
+    "sort_method": lambda a, b: _sorted_copy(a, axis=1),
+    "sort_method_axis0": lambda a, b: _sorted_copy(a, axis=0),
+    "argsort": lambda a, b: a.argsort(),
+    "argsort_flat": lambda a, b: a.argsort(axis=None),
+    "argmax": lambda a, b: a.argmax(),
+    "argmax_axis": lambda a, b: a.argmax(axis=1),
+    "argmin_keepdims": lambda a, b: a.argmin(axis=0, keepdims=True),
+    "argpartition_kth": lambda a, b: np.take_along_axis(a, a.argpartition(2, axis=1), axis=1)[:, 2],
+    "max_keepdims": lambda a, b: a.max(axis=(0, 1), keepdims=True),
+    "reshape_order_f": lambda a, b: a.reshape(2, 6, order="F"),
+    "flatten": lambda a, b: a.flatten(),
+    "ravel_order_f": lambda a, b: a.ravel(order="F"),
+    "squeeze": lambda a, b: a[None, :, None].squeeze(),
+    "squeeze_axis": lambda a, b: a[None].squeeze(axis=0),
+    "astype_float32": lambda a, b: a.astype(np.float32),
+    "cumprod": lambda a, b: a.cumprod(axis=1),
+    "cumprod_flat": lambda a, b: a.cumprod(),
+    "take": lambda a, b: a.take([0, 5, 7]),
+    "take_axis": lambda a, b: a.take([2, 0], axis=1),
+    "any_axis": lambda a, b: a.any(axis=1),
+    "all": lambda a, b: a.all(),
 }
+
+
+def _sorted_copy(a: LogArray, axis: int) -> LogArray:
+    out = a.copy()
+    out.sort(axis=axis)
+    return out
 
 
 @pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
