@@ -389,7 +389,15 @@ def _logical(ufunc: np.ufunc, method: str = "__call__") -> Callable[..., Any]:
     """A logical ufunc (or its method): numpy's, on the truth values of the operands."""
 
     def call(*inputs: Any, **kwargs: Any) -> Any:
-        return getattr(ufunc, method)(*[_truth(x) for x in inputs], **kwargs)
+        truths = [_truth(x) for x in inputs]
+        like = next((t for t in truths if _array._is_device_array(t)), None)
+        if like is None:
+            return getattr(ufunc, method)(*truths, **kwargs)
+        if method != "__call__" or kwargs:
+            library = _backends.library(like)
+            raise TypeError(f"numpy.{ufunc.__name__}.{method} is not supported on a LogArray of {library} arrays")
+        on_device = [t if _array._is_device_array(t) else _array._put(np.asarray(t), like) for t in truths]
+        return getattr(_backends.namespace(like), ufunc.__name__)(*on_device)
 
     call.__name__ = ufunc.__name__
     return call

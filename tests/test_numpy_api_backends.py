@@ -191,3 +191,35 @@ def test_refused_function_names_itself_and_the_library(library: str) -> None:
     a = LogArray.from_log(LIBRARIES[library](LOGS))
     with pytest.raises(TypeError, match=rf"numpy\.einsum .*{library}"):
         np.einsum("ij->i", a)
+
+
+def _ufunc_operands(ufunc: np.ufunc, a: Any, b: Any) -> tuple[Any, ...]:
+    """Operands of a ufunc: core-dimension ufuncs get a matrix and a vector, the rest elementwise arrays."""
+    if ufunc is np.matmul:
+        return a, b.T
+    if ufunc.__name__ == "vecmat":
+        return a[:, 0], b
+    if ufunc.signature is not None:
+        return a, b[0]
+    return (a, b) if ufunc.nin == 2 else (a,)
+
+
+UFUNCS = sorted((u for u in api.UFUNCS if u is not np.exp), key=lambda u: u.__name__)
+
+
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
+@pytest.mark.parametrize("ufunc", UFUNCS, ids=lambda u: u.__name__)
+@pytest.mark.parametrize("library", sorted(LIBRARIES))
+def test_ufunc_on_backend_equals_numpy_backed(library: str, ufunc: np.ufunc, signed: bool) -> None:
+    """Every ufunc of the table (np.exp is refused on every backend alike)."""
+    make = LIBRARIES[library]
+    rng = np.random.default_rng(4)
+    logs, signs, other = rng.normal(size=(3, 4)), np.where(rng.random((3, 4)) < 0.4, -1.0, 1.0), rng.normal(size=(3, 4))
+    a_np = LogArray.from_log(logs, signs if signed else None)
+    a = LogArray.from_log(make(logs), make(signs) if signed else None)
+    b_np, b = LogArray.from_log(other), LogArray.from_log(make(other))
+    with np.errstate(all="ignore"):
+        expected = ufunc(*_ufunc_operands(ufunc, a_np, b_np))
+    got = ufunc(*_ufunc_operands(ufunc, a, b))
+    _assert_in_library(got, expected, library)
+    _assert_same(_host(got), _host(expected))
