@@ -345,11 +345,15 @@ def rpower(x: Any, y: Any) -> LogArray:
 
 
 def square(x: Any) -> LogArray:
+    if _on_device(x):
+        return _device_power(x, 2)
     log, _ = _raw(x)
     return _wrap(np.multiply(log, 2), None, _result_dtype(x))
 
 
 def sqrt(x: Any) -> LogArray:
+    if _on_device(x):  # nan where negative, silently (as every device operation)
+        return _device_power(x, 0.5)
     log, neg = _raw(x)
     out = np.multiply(log, 0.5)
     if neg is not None:
@@ -917,6 +921,63 @@ def _device_extreme(a: LogArray, axis: Any, keepdims: bool, largest: bool) -> Lo
         shape = tuple(n for i, n in enumerate(a.shape) if axes is not None and i not in axes)
         out, neg = xp.reshape(out, shape), xp.reshape(neg, shape)
     return _device_wrap(out, neg)
+
+
+def _device_order_key(log: Any, neg: Any) -> tuple[Any, Any]:
+    """(band, key) whose lexicographic order is the order of the values (see ``LogArray._order_key``)."""
+    xp = _backends.namespace(log)
+    sign = _device_sign(log, neg)
+    ones = xp.ones_like(log)
+    band = xp.where(sign > 0, ones, xp.where(sign < 0, -ones, xp.where(sign == 0, 0 * ones, 2 * ones)))
+    return band, xp.where(sign < 0, -log, xp.where(sign == 0, 0 * ones, log))
+
+
+def _device_flat(a: LogArray, axis: Any) -> tuple[LogArray, Any]:
+    """``(a, axis)``, or the flattened array and axis 0 for ``axis=None``."""
+    return (a.reshape(-1), 0) if axis is None else (a, axis)
+
+
+def _device_arg_extreme(a: LogArray, axis: Any, keepdims: bool, largest: bool) -> Any:
+    """argmax/argmin of device logs: the first index of the extreme (the first nan if any), as numpy."""
+    xp = _backends.namespace(a._log)
+    shape = tuple(a.shape)
+    flat, ax = _device_flat(a, axis)
+    if flat._neg is None:
+        key = flat._log if largest else -flat._log
+    else:
+        band, order = _device_order_key(flat._log, flat._neg)
+        top_band = (xp.max if largest else xp.min)(band, axis=ax, keepdims=True)
+        outside = (-math.inf if largest else math.inf) * xp.ones_like(order)
+        top = (xp.max if largest else xp.min)(xp.where(band == top_band, order, outside), axis=ax, keepdims=True)
+        key = xp.astype((band == top_band) & (order == top), flat._log.dtype)
+    nan = xp.isnan(flat._log)
+    # The first nan wins; else the first maximum of the key.
+    key = xp.where(xp.any(nan, axis=ax, keepdims=True), xp.astype(nan, key.dtype), key)
+    out = xp.argmax(key, axis=ax, keepdims=keepdims)
+    if keepdims and axis is None:
+        out = xp.reshape(out, (1,) * len(shape))
+    return out
+
+
+def _device_argsort(a: LogArray, axis: Any) -> Any:
+    """Indices that sort device logs stably (nan last): by key, then stably by sign band."""
+    xp = _backends.namespace(a._log)
+    flat, ax = _device_flat(a, axis)
+    if flat._neg is None:
+        return xp.argsort(flat._log, axis=ax, stable=True)
+    band, key = _device_order_key(flat._log, flat._neg)
+    by_key = xp.argsort(key, axis=ax, stable=True)
+    by_band = xp.argsort(xp.take_along_axis(band, by_key, axis=ax), axis=ax, stable=True)
+    return xp.take_along_axis(by_key, by_band, axis=ax)
+
+
+def _device_cumprod(a: LogArray, axis: int | None) -> LogArray:
+    xp = _backends.namespace(a._log)
+    flat, ax = _device_flat(a, axis)
+    log = xp.cumulative_sum(flat._log, axis=ax)
+    if flat._neg is None:
+        return _device_wrap(log, None)
+    return _device_wrap(log, xp.cumulative_sum(xp.astype(flat._neg, xp.int64), axis=ax) % 2 == 1)
 
 
 def _device_cumsum(a: LogArray, axis: int | None) -> LogArray:
@@ -1608,6 +1669,8 @@ class LogArray:
         # The method, not np.reshape: dask's takes no order, and C order is its only one.
         if order == "C":
             return self._map(lambda a: a.reshape(shape))
+        if _on_device(self):
+            return np.reshape(self, shape, order=order)  # type: ignore[call-overload]
         return self._map(np.reshape, shape, order=order)
 
     def ravel(self, order: str = "C") -> LogArray:
@@ -1630,6 +1693,8 @@ class LogArray:
         >>> LogArray([[0.5, 0.25], [1.0, 2.0]]).ravel(order="F")
         LogArray([0.5 , 1.  , 0.25, 2.  ])
         """
+        if _on_device(self):
+            return self.reshape(-1, order=order)
         if order == "C":
             return self._map(lambda a: a.ravel())
         return self._map(np.ravel, order=order)
@@ -1652,6 +1717,8 @@ class LogArray:
         >>> LogArray([[0.5, 0.25], [1.0, 2.0]]).flatten()
         LogArray([0.5 , 0.25, 1.  , 2.  ])
         """
+        if _on_device(self):
+            return self.reshape(-1, order=order).copy()
         if order == "C":
             return self._map(lambda a: a.flatten())
         return self._map(lambda a: a.flatten(order=order))
@@ -1705,6 +1772,10 @@ class LogArray:
         >>> LogArray.ones((1, 2, 1)).squeeze(axis=0).shape
         (2, 1)
         """
+        if _on_device(self):
+            xp = _backends.namespace(self._log)
+            axes = tuple(i for i, n in enumerate(self.shape) if n == 1) if axis is None else axis
+            return self._map(xp.squeeze, axis=normalize_axis_tuple(axes, self.ndim))
         return self._map(np.squeeze, axis=axis)
 
     def item(self, *args: Any) -> LogFloat:
@@ -2540,6 +2611,8 @@ class LogArray:
         return self._arg_extreme(axis, keepdims, _kernels.argmin)
 
     def _arg_extreme(self, axis: Any, keepdims: bool, arg: Any) -> Any:
+        if _on_device(self):
+            return _device_arg_extreme(self, axis, keepdims, largest=arg is _kernels.argmax)
         if self._neg is None:
             return arg(self._log, axis=axis, keepdims=keepdims)
         # The first index holding the extreme value (the first nan if any), as numpy.
@@ -2622,6 +2695,8 @@ class LogArray:
         >>> round(LogArray(np.full(1000, 1e-5)).cumprod()[-1].log10())
         -5000
         """
+        if _on_device(self):
+            return _device_cumprod(self, axis)
         log = np.cumsum(self._log, axis=axis)
         neg = None
         if self._neg is not None:  # negative after an odd number of negative factors
@@ -2693,6 +2768,8 @@ class LogArray:
         >>> LogArray([0.5, -3.0, 0.0, -1.0]).argsort()
         array([1, 3, 2, 0])
         """
+        if _on_device(self):
+            return _device_argsort(self, axis)
         if self._neg is None:
             return np.argsort(self._log, axis=axis, kind=kind)  # type: ignore[arg-type]
         band, key = self._order_key()
@@ -2724,6 +2801,11 @@ class LogArray:
         order = self.argsort(axis=axis, kind=kind)
         if axis is None:
             raise ValueError("LogArray.sort sorts in place along an axis; use np.sort(a, axis=None) for a flat copy")
+        if _on_device(self):  # written into a torch tensor, rebound on JAX
+            xp = _backends.namespace(self._log)
+            neg = None if self._neg is None else xp.take_along_axis(self._neg, order, axis=axis)
+            self._assign_on_device(LogArray._from_parts(xp.take_along_axis(self._log, order, axis=axis), neg), "sort")
+            return
         self._log[...] = np.take_along_axis(self._log, order, axis=axis)
         if self._neg is not None:
             self._neg[...] = np.take_along_axis(self._neg, order, axis=axis)
@@ -2753,6 +2835,8 @@ class LogArray:
         >>> bool(a[order[0]] == -3.0)
         True
         """
+        if _on_device(self):  # a full sort is a partition around every kth
+            return _device_argsort(self, axis)
         return np.argpartition(self._log if self._neg is None else self._value_rank(), kth, axis=axis)
 
     def take(self, indices: Any, axis: int | None = None) -> Any:
@@ -2781,6 +2865,8 @@ class LogArray:
         LogArray([[0.25],
                   [2.  ]])
         """
+        if _on_device(self):
+            return np.take(self, indices, axis=axis)
         log = np.take(self._log, indices, axis=axis)
         if not (isinstance(log, np.ndarray) or _backends.is_lazy(log)):
             return _scalar(float(log), bool(np.take(self._neg, indices, axis=axis)) if self._neg is not None else False)

@@ -49,6 +49,7 @@ __all__ = [
     "mask_like",
     "namespace",
     "same_backing",
+    "take_flat",
 ]
 
 DASK = "dask"
@@ -172,6 +173,24 @@ def namespace(*arrays: Any) -> Any:
 def device(x: Any) -> Any:
     """The device of the array ``x`` (``"cpu"`` for numpy)."""
     return _compat().device(x)
+
+
+def take_flat(x: Any, index: Any) -> Any:
+    """The elements of ``x`` at the flat positions ``index`` (ints, numpy), in the shape of ``index``.
+
+    In the library of ``x`` and on its device, through its ``take``, so
+    differentiable: any function that only moves elements, applied through
+    its index map (the function applied to ``arange(n).reshape(shape)``).
+
+    >>> take_flat(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[3, 0]]))
+    array([[4., 1.]])
+    """
+    index = np.asarray(index, dtype=np.int64)
+    xp = namespace(x) if kind(x) is not None else np
+    flat = xp.reshape(x, (-1,))
+    positions = np.array(index.reshape(-1))  # writeable and contiguous: torch takes no others
+    positions = xp.asarray(positions, device=device(x)) if xp is not np else positions
+    return xp.reshape(xp.take(flat, positions, axis=0), index.shape)
 
 
 # ---------------------------------------------------------------------------

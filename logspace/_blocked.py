@@ -29,6 +29,12 @@ def shifted_sum_1d(x: NDArray[np.float64]) -> tuple[float, float]:
     amax = float(x[k])
     shift = amax if math.isfinite(amax) else 0.0
     n = x.shape[0]
+    if n <= BLOCK and shift == amax:
+        # One block, finite shift: x - shift <= 0 cannot overflow, so no error
+        # state to set (its cost exceeds the sum of 10^3 terms). The same sum.
+        scratch = np.exp(x - shift)
+        scratch[k] = 0.0
+        return amax, float(scratch.sum())
     buf = np.empty(min(n, BLOCK))
     partial_sums = []
     with np.errstate(over="ignore", invalid="ignore"):

@@ -141,6 +141,10 @@ def _softmax_weights(x: Any, amax: Any, s: Any) -> Any:
     return jnp.exp(x - _xp._finite_or_zero(jnp, amax)) / (1.0 + s)
 
 
+# Terms per slice up to which a log-sum-exp leaves one maximum out without a lax.cond.
+_SMALL_REDUCTION = 1 << 12
+
+
 def _lse_and_weights(x: Any, axes: tuple[int, ...]) -> tuple[Any, Any]:
     """The log-sum-exp over ``axes`` (keepdims shape) and the softmax weights.
 
@@ -151,8 +155,13 @@ def _lse_and_weights(x: Any, axes: tuple[int, ...]) -> tuple[Any, Any]:
     two differ only in the relative accuracy of a result below 1 in
     magnitude ([0, -40] gives 4.2e-18 with the maximum left out, 0 without).
     So the fast form is taken unless some result is below 1 in magnitude:
-    then, in one ``lax.cond``, the numpy kernel's algorithm.
+    then, in one ``lax.cond``, the numpy kernel's algorithm. A reduction of
+    at most ``_SMALL_REDUCTION`` terms takes that algorithm straight away:
+    there the cond's fixed cost exceeds what the comparison costs.
     """
+    if math.prod(x.shape[i] for i in axes) <= _SMALL_REDUCTION:
+        top, s = _xp.lse_state(jnp, x, axes)
+        return top + jnp.log1p(s), _softmax_weights(x, top, s)
     amax = jnp.max(x, axis=axes, keepdims=True)
     e = jnp.exp(x - _xp._finite_or_zero(jnp, amax))
     total = jnp.sum(e, axis=axes, keepdims=True)

@@ -87,34 +87,157 @@ def _operand(x: Any) -> Any:
 
 
 def _finish(x: Any) -> Any:
-    """A reduction result: a 0-d LogArray becomes a LogFloat (a lazy one stays lazy)."""
-    if isinstance(x, LogArray) and x.ndim == 0 and not _backends.is_lazy(x._log):
+    """A reduction result: a 0-d LogArray becomes a LogFloat (a lazy or torch/JAX one stays a LogArray)."""
+    if isinstance(x, LogArray) and x.ndim == 0 and not _backends.is_lazy(x._log) and not _on_device(x):
         return x.item()
     return x
 
 
 def _bools(x: Any) -> Any:
-    """A boolean result: 0-d becomes a numpy bool, as numpy's ufuncs give."""
+    """A boolean result: 0-d becomes a numpy bool, as numpy's ufuncs give (torch and JAX arrays stay)."""
+    if _array._is_device_array(x):
+        return x
     x = _backends.asarray(x)
     return x[()] if x.ndim == 0 else x
 
 
 def _truth(x: Any) -> Any:
     """Truth values (nonzero, nan included, as numpy) of any operand."""
+    if _on_device(x):
+        return x._log != -_INF
     if isinstance(x, (LogArray, LogFloat)):
         return ~(_backends.asarray(_raw(x)[0]) == -_INF)
+    if _array._is_device_array(x):
+        return _backends.namespace(x).astype(x, _backends.namespace(x).bool)
     return np.asarray(x).astype(bool)
 
 
 def _mask(x: Any) -> Any:
     """A boolean mask argument; a LogArray mask means its nonzero values."""
-    if isinstance(x, (LogArray, LogFloat)):
+    if isinstance(x, (LogArray, LogFloat)) or _array._is_device_array(x):
         return _truth(x)
     return _backends.asarray(x, dtype=bool)
 
 
 def _neg_or_false(a: LogArray) -> Any:
-    return np.zeros_like(a._log, dtype=bool) if a._neg is None else a._neg
+    if a._neg is not None:
+        return a._neg
+    if _on_device(a):
+        return _array._device_mask(False, a._log)
+    return np.zeros_like(a._log, dtype=bool)
+
+
+# ---------------------------------------------------------------------------
+# LogArrays of torch tensors or JAX arrays
+# ---------------------------------------------------------------------------
+# The handlers below serve them too, staying in their library and on their
+# device: functions that only move elements go through their index map (the
+# numpy function applied to the flat positions, then one ``take`` in the
+# library, which is differentiable); selections that depend on the values
+# (where, sort, argmax) use the library's own functions. What a backend
+# cannot serve is in DEVICE_REFUSED, refused before the handler runs.
+
+
+def _on_device(x: Any) -> bool:
+    return isinstance(x, LogArray) and _array._is_device_array(x._log)
+
+
+def _device_among(values: Any) -> Any:
+    """The first torch or JAX logs among ``values`` (in lists, tuples and dicts too), else None."""
+    for x in values:
+        if isinstance(x, LogArray):
+            if _array._is_device_array(x._log):
+                return x._log
+        elif isinstance(x, (list, tuple)):
+            found = _device_among(x)
+            if found is not None:
+                return found
+        elif isinstance(x, dict):
+            found = _device_among(x.values())
+            if found is not None:
+                return found
+    return None
+
+
+def _to_device_parts(item: LogArray, like: Any) -> tuple[Any, Any]:
+    """The logs and signs (None if unsigned) of ``item`` in the library and on the device of ``like``."""
+    if _array._is_device_array(item._log):
+        return item._log, item._neg
+    log = _array._put(np.array(item._log), like)  # a writeable copy: torch warns about read-only buffers
+    return log, None if item._neg is None else _array._put(np.array(item._neg), like)
+
+
+def _beside(x: Any, like: Any) -> Any:
+    """An operand next to torch or JAX logs ``like``: arrays and lists as LogArrays of that library.
+
+    Python numbers and LogFloats stay as they are (weak); ndarrays and lists
+    are their linear values, converted on the numpy path and moved.
+    """
+    if isinstance(x, (LogFloat, int, float)) or _on_device(x):
+        return x
+    if _array._is_device_array(x):
+        return LogArray(x)
+    return LogArray._from_parts(*_to_device_parts(_as_logarray(x), like))
+
+
+def _moved(items: Sequence[LogArray], index_map: Callable[[list[Any]], Any]) -> Any:
+    """LogArrays of ``items``' elements, placed by ``index_map``, in the library of the device items.
+
+    ``index_map`` gets, for each item, an ndarray of its shape holding the
+    positions of its elements in the concatenation of all of them, and
+    returns the positions of the result's elements (or a list or tuple of
+    such arrays, for several results): a numpy function that only moves
+    elements, applied to positions. The elements are then taken from the
+    logs and signs in one ``take`` each.
+    """
+    like = _array._device_of(*items)
+    xp = _backends.namespace(like)
+    logs, negs, positions, start = [], [], [], 0
+    signed = any(item._neg is not None for item in items)
+    for item in items:
+        log, neg = _to_device_parts(item, like)
+        logs.append(xp.reshape(log, (-1,)))
+        if signed:
+            negs.append(xp.reshape(_array._device_mask(False if neg is None else neg, log), (-1,)))
+        n = math.prod(item.shape)
+        positions.append(np.arange(start, start + n).reshape(tuple(item.shape)))
+        start += n
+    flat_log = logs[0] if len(logs) == 1 else xp.concat(logs)
+    flat_neg = None if not signed else negs[0] if len(negs) == 1 else xp.concat(negs)
+
+    def build(index: Any) -> LogArray:
+        neg = None if flat_neg is None else _backends.take_flat(flat_neg, index)
+        return LogArray._from_parts(_backends.take_flat(flat_log, index), neg)
+
+    out = index_map(positions)
+    if isinstance(out, (list, tuple)):
+        return type(out)(build(index) for index in out)
+    return build(out)
+
+
+def _map(a: LogArray, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``a._map(fn, ...)``: a numpy function that only moves elements, on numpy, dask, torch or JAX logs."""
+    if _on_device(a):
+        return _moved([a], lambda positions: fn(positions[0], *args, **kwargs))
+    return a._map(fn, *args, **kwargs)
+
+
+def _device_constant(value: Any, like: LogArray) -> LogArray:
+    """The log-domain number ``value`` as a 0-d LogArray in the library, device and dtype of ``like``."""
+    number = LogFloat(value) if not isinstance(value, LogFloat) else value
+    log = _array._put(number.log, like._log, dtype=like._log.dtype)
+    return LogArray._from_parts(log, None if number.sign >= 0 else _array._put(True, like._log))
+
+
+def _device_full(shape: Any, value: Any, like: LogArray, signed: bool) -> LogArray:
+    """A LogArray of ``shape`` filled with ``value``, in the library, device and dtype of ``like``."""
+    xp = _backends.namespace(like._log)
+    constant = _device_constant(value, like)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    zeros = xp.zeros(shape, dtype=like._log.dtype, device=_backends.device(like._log))
+    log = xp.broadcast_to(constant._log, shape) + zeros
+    neg = None if constant._neg is None and not signed else _array._device_mask(constant._neg is not None, log)
+    return LogArray._from_parts(log, neg)
 
 
 def _is_default(value: Any, default: Any) -> bool:
@@ -209,7 +332,7 @@ def _nan_aware(select: Callable[..., Any]) -> Callable[..., Any]:
     def call(x: Any, y: Any) -> LogArray:
         chosen = select(x, y)
         x_nan, y_nan = _array.isnan(x), _array.isnan(y)
-        if not np.any(x_nan | y_nan):
+        if _known_false(x_nan | y_nan):
             return chosen
         return _where(x_nan, y, _where(y_nan, x, chosen))
 
@@ -217,7 +340,16 @@ def _nan_aware(select: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+def _known_false(mask: Any) -> bool:
+    """Whether no entry of ``mask`` is true, known without computing (False where a JAX trace cannot tell)."""
+    if _array._is_device_array(mask):
+        return _array._known_any(mask) is False
+    return not np.any(mask)
+
+
 def _signbit(x: Any) -> Any:
+    if _on_device(x):
+        return _neg_or_false(x) & (x._log != -_INF)
     if isinstance(x, (LogArray, LogFloat)):
         log, neg = _raw(x)
         if neg is None:
@@ -227,6 +359,10 @@ def _signbit(x: Any) -> Any:
 
 
 def _copysign(x: Any, y: Any) -> LogArray:
+    like = _device_among((x, y))
+    if like is not None:
+        size = _array.absolute(x if isinstance(x, LogArray) else _as_logarray(x))
+        return _where(_signbit(y), _array.negative(size), size)
     log, _ = _raw(x)
     negative = _signbit(y)
     neg = np.broadcast_to(negative, np.broadcast_shapes(np.shape(log), np.shape(negative)))
@@ -236,6 +372,8 @@ def _copysign(x: Any, y: Any) -> LogArray:
 
 
 def _cbrt(x: Any) -> LogArray:
+    if _on_device(x):
+        return LogArray._from_parts(x._log / 3, x._neg)
     log, neg = _raw(x)
     return _array._wrap(np.divide(log, 3), neg, _array._result_dtype(x))
 
@@ -244,14 +382,22 @@ def _hypot(x: Any, y: Any) -> LogArray:
     dtype = _array._result_dtype(x, y)  # squares of Python numbers are no longer weak
     result = _array.sqrt(_array.add(_array.square(x), _array.square(y))).astype(dtype)
     infinite = _array.isinf(x) | _array.isinf(y)  # hypot(inf, nan) is inf, as in IEEE
-    return _where(infinite, _INF, result) if np.any(infinite) else result
+    return result if _known_false(infinite) else _where(infinite, _INF, result)
 
 
 def _logical(ufunc: np.ufunc, method: str = "__call__") -> Callable[..., Any]:
     """A logical ufunc (or its method): numpy's, on the truth values of the operands."""
 
     def call(*inputs: Any, **kwargs: Any) -> Any:
-        return getattr(ufunc, method)(*[_truth(x) for x in inputs], **kwargs)
+        truths = [_truth(x) for x in inputs]
+        like = next((t for t in truths if _array._is_device_array(t)), None)
+        if like is None:
+            return getattr(ufunc, method)(*truths, **kwargs)
+        if method != "__call__" or kwargs:
+            library = _backends.library(like)
+            raise TypeError(f"numpy.{ufunc.__name__}.{method} is not supported on a LogArray of {library} arrays")
+        on_device = [t if _array._is_device_array(t) else _array._put(np.asarray(t), like) for t in truths]
+        return getattr(_backends.namespace(like), ufunc.__name__)(*on_device)
 
     call.__name__ = ufunc.__name__
     return call
@@ -577,7 +723,10 @@ def _cumulative(name: str, method: str, identity: float) -> Callable[..., Any]:
         if include_initial:
             shape = list(a.shape)
             shape[normalize_axis_index(axis, a.ndim)] = 1
-            result = _join([LogArray.full(tuple(shape), identity, dtype=a.dtype), result], np.concatenate, axis=axis)
+            first = _device_full(shape, identity, a, a.signed) if _on_device(a) else LogArray.full(
+                tuple(shape), identity, dtype=a.dtype
+            )
+            result = _join([first, result], np.concatenate, axis=axis)
         return _store(result, out, f"numpy.{name}")
 
     call.__name__ = name
@@ -586,6 +735,8 @@ def _cumulative(name: str, method: str, identity: float) -> Callable[..., Any]:
 
 def _filled(a: LogArray, mask: Any, value: LogFloat) -> LogArray:
     """``a`` with the entries under ``mask`` replaced by ``value``."""
+    if _on_device(a):
+        return _where(mask, _device_constant(value, a), a)
     log = np.where(mask, value.log, a._log).astype(a.dtype, copy=False)
     negative = value.sign < 0
     neg = None
@@ -596,8 +747,8 @@ def _filled(a: LogArray, mask: Any, value: LogFloat) -> LogArray:
 
 def _nan_to(a: Any, value: float) -> tuple[LogArray, Any]:
     base = _as_logarray(a)
-    mask = np.isnan(base._log)
-    return (_filled(base, mask, LogFloat(value)) if mask.any() else base), mask
+    mask = _array.isnan(base)
+    return (base if _known_false(mask) else _filled(base, mask, LogFloat(value))), mask
 
 
 def _nan_reduction(name: str, method: str, identity: float) -> Callable[..., Any]:
@@ -629,14 +780,14 @@ def _nan_accumulation(name: str, method: str, identity: float) -> Callable[..., 
 
 def _nan_extreme(a: LogArray, axis: Any, keepdims: bool, largest: bool, warn: bool) -> Any:
     """max/min ignoring nans; nan (with numpy's warning) for an all-nan slice."""
-    mask = np.isnan(a._log)
-    if not mask.any():
+    mask = _array.isnan(a)
+    if _known_false(mask):
         return _extreme(a, axis, keepdims, largest)
     # Fill with the value that never wins: -inf (0 suffices if unsigned), +inf.
     fill = (0.0 if a._neg is None else -_INF) if largest else _INF
     result = _extreme(_filled(a, mask, LogFloat(fill)), axis, keepdims, largest)
-    all_nan = np.all(mask, axis=axis, keepdims=keepdims)
-    if np.any(all_nan):
+    all_nan = _namespace(mask).all(mask, axis=axis, keepdims=keepdims)
+    if not _known_false(all_nan):
         if warn:
             warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=4)
         result = _finish(_where(all_nan, np.nan, result))
@@ -649,7 +800,7 @@ def _nan_arg_extreme(largest: bool) -> Callable[..., Any]:
 
     def call(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = _MISSING) -> Any:
         filled, mask = _nan_to(a, -_INF if largest else _INF)
-        if mask.any() and np.any(np.all(mask, axis=axis)):
+        if not _known_false(_namespace(mask).all(mask, axis=axis)):
             raise ValueError("All-NaN slice encountered")
         method = filled.argmax if largest else filled.argmin
         return _store(method(axis=axis, keepdims=_keep(keepdims)), out, f"numpy.{name}")
@@ -665,13 +816,25 @@ def _nanmean(
     filled, mask = _nan_to(a, 0.0)
     keep = _keep(keepdims)
     total = filled.sum(axis=axis, keepdims=keep)
-    count = np.sum(~mask, axis=axis, keepdims=keep)
-    if np.any(count == 0):
+    if _on_device(filled):
+        xp = _namespace(mask)
+        count = xp.sum(xp.astype(~mask, filled._log.dtype), axis=axis, keepdims=keep)
+    else:
+        count = np.sum(~mask, axis=axis, keepdims=keep)
+    if not _known_false(count == 0):
         warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=3)
-    divisor = int(count) if np.ndim(count) == 0 else _as_logarray(count).astype(filled.dtype)
+    if _on_device(filled):
+        divisor: Any = LogArray(count)
+    else:
+        divisor = int(count) if np.ndim(count) == 0 else _as_logarray(count).astype(filled.dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         result = _finish(_array.divide(total, divisor))
     return _store(result, out, "numpy.nanmean")
+
+
+def _namespace(x: Any) -> Any:
+    """numpy for an ndarray (or dask array), else the array-API namespace of the torch or JAX array ``x``."""
+    return _backends.namespace(x) if _array._is_device_array(x) else np
 
 
 def _ptp(a: Any, axis: Any = None, out: Any = None, keepdims: Any = _MISSING) -> Any:
@@ -686,6 +849,9 @@ def _truth_reduction(fn: Callable[..., Any]) -> Callable[..., Any]:
     def call(a: Any, axis: Any = None, out: Any = None, keepdims: Any = _MISSING, *, where: Any = _MISSING) -> Any:
         if out is not None and not isinstance(out, np.ndarray):
             raise TypeError(f"numpy.{fn.__name__} gives booleans: out= must be an ndarray")
+        if _on_device(a) and out is None and where is _MISSING:
+            truth = _truth(a)
+            return getattr(_namespace(truth), fn.__name__)(truth, axis=axis, keepdims=_keep(keepdims))
         kw = {"keepdims": keepdims, "where": where}
         return fn(_truth(a), axis=axis, out=out, **{k: v for k, v in kw.items() if v is not _MISSING})
 
@@ -694,7 +860,10 @@ def _truth_reduction(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
-    return np.count_nonzero(_truth(a), axis=axis, keepdims=keepdims)
+    truth = _truth(a)
+    if _array._is_device_array(truth):
+        return _namespace(truth).count_nonzero(truth, axis=axis, keepdims=keepdims)
+    return np.count_nonzero(truth, axis=axis, keepdims=keepdims)
 
 
 def _average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *, keepdims: Any = _MISSING) -> Any:
@@ -705,9 +874,13 @@ def _average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fal
     if weights is None:
         avg = base.mean(axis=axis, keepdims=keep)
         scale: Any = LogFloat(base.size // max(_as_logarray(avg).size, 1))
+        if _on_device(base):
+            scale = _device_constant(scale, base)
     else:
         wgt = _as_logarray(weights)
-        if base.shape != wgt.shape:
+        if _on_device(base) and not _on_device(wgt):
+            wgt = LogArray._from_parts(*_to_device_parts(wgt, base._log))
+        if tuple(base.shape) != tuple(wgt.shape):
             if axis is None:
                 raise TypeError("Axis must be specified when shapes of a and weights differ.")
             if wgt.shape != tuple(base.shape[ax] for ax in axis):
@@ -715,14 +888,14 @@ def _average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fal
             wgt = wgt.transpose(tuple(int(i) for i in np.argsort(axis)))
             wgt = wgt.reshape(tuple((s if ax in axis else 1) for ax, s in enumerate(base.shape)))
         scale = wgt.sum(axis=axis, keepdims=keep)
-        if not np.all(_truth(scale)):
+        if not bool(_namespace(_truth(scale)).all(_truth(scale))):
             raise ZeroDivisionError("Weights sum to zero, can't be normalized")
         avg = _finish(_array.divide(_array.multiply(base, wgt).sum(axis=axis, keepdims=keep), scale))
     if not returned:
         return avg
     avg_shape = _as_logarray(avg).shape
-    if _as_logarray(scale).shape != avg_shape:
-        scale = _as_logarray(scale)._map(np.broadcast_to, avg_shape).copy()
+    if tuple(_as_logarray(scale).shape) != tuple(avg_shape):
+        scale = _map(_as_logarray(scale), np.broadcast_to, avg_shape).copy()
     return avg, _finish(scale)
 
 
@@ -836,6 +1009,9 @@ def _matrix_power(a: Any, n: Any) -> Any:
         )
     if n == 0:
         eye = np.eye(m.shape[-1], dtype=bool)
+        if _on_device(m):
+            return _moved([_device_constant(1.0, m), _device_constant(0.0, m)],
+                          lambda p: np.broadcast_to(np.where(eye, p[0], p[1]), m.shape))
         log = np.broadcast_to(np.where(eye, 0.0, -_INF).astype(m.dtype), m.shape).copy()
         return LogArray._from_parts(log, None)
     result, base = None, m
@@ -857,7 +1033,7 @@ def _operator_index(n: Any) -> int:
 
 def _trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: Any = None) -> Any:
     _unsupported("numpy.trace", dtype=(dtype, None))
-    diagonal = _as_logarray(a)._map(np.diagonal, offset, axis1, axis2)
+    diagonal = _map(_as_logarray(a), np.diagonal, offset, axis1, axis2)
     return _store(diagonal.sum(axis=-1), out, "numpy.trace")
 
 
@@ -871,7 +1047,11 @@ def _vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: An
     if axis is None:
         flat = a.reshape(-1)
         result = _vector_norm(flat, axis=0, ord=ord)
-        return LogArray.full((1,) * a.ndim, result, dtype=a.dtype) if keepdims else result
+        if keepdims:
+            return _as_logarray(result).reshape((1,) * a.ndim) if _on_device(a) else LogArray.full(
+                (1,) * a.ndim, result, dtype=a.dtype
+            )
+        return result
     if isinstance(ord, str):
         raise ValueError(f"Invalid norm order '{ord}' for vectors")
     if ord == _INF:
@@ -879,7 +1059,9 @@ def _vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: An
     if ord == -_INF:
         return _extreme(a, axis, keepdims, largest=False)
     if ord == 0:
-        count = np.count_nonzero(_truth(a), axis=axis, keepdims=keepdims)
+        count = _count_nonzero(a, axis=axis, keepdims=keepdims)
+        if _on_device(a):
+            return LogArray(_namespace(count).astype(count, a._log.dtype))
         return _finish(_as_logarray(np.asarray(count, dtype=float)).astype(a.dtype))
     if ord == 1:
         return a.sum(axis=axis, keepdims=keepdims)
@@ -913,7 +1095,11 @@ def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> 
     if axis is None:
         if ord is None or (ord in ("f", "fro") and a.ndim == 2):
             result = _finish(_array.sqrt(_array.square(_array.absolute(a)).sum()))
-            return LogArray.full((1,) * a.ndim, result, dtype=a.dtype) if keepdims else result
+            if keepdims:
+                return _as_logarray(result).reshape((1,) * a.ndim) if _on_device(a) else LogArray.full(
+                    (1,) * a.ndim, result, dtype=a.dtype
+                )
+            return result
         axis = tuple(range(a.ndim))
     elif not isinstance(axis, tuple):
         axis = (_operator_index(axis),)
@@ -933,7 +1119,7 @@ def _matrix_transpose(x: Any, /) -> Any:
     a = _as_logarray(x)
     if a.ndim < 2:
         raise ValueError(f"Input array must be at least 2-dimensional, but it is {a.ndim}")
-    return a._map(np.swapaxes, -1, -2)
+    return _map(a, np.swapaxes, -1, -2)
 
 
 # ---------------------------------------------------------------------------
@@ -943,6 +1129,8 @@ def _matrix_transpose(x: Any, /) -> Any:
 
 def _join(arrays: Sequence[Any], combine: Callable[..., Any], **kwargs: Any) -> LogArray:
     items = [_as_logarray(a) for a in arrays]
+    if any(_on_device(item) for item in items):
+        return _moved(items, lambda positions: combine(positions, **kwargs))
     log = combine([item._log for item in items], **kwargs)
     if all(item._neg is None for item in items):
         return LogArray._from_parts(log, None)
@@ -995,6 +1183,9 @@ def _block(arrays: Any) -> LogArray:
         return [project(e, part) for e in tree] if isinstance(tree, list) else part(tree)
 
     tree = convert(arrays)
+    if any(_on_device(leaf) for leaf in leaves):
+        where = {id(leaf): i for i, leaf in enumerate(leaves)}
+        return _moved(leaves, lambda positions: np.block(project(tree, lambda leaf: positions[where[id(leaf)]])))
     log = np.block(project(tree, lambda leaf: leaf._log))
     if all(leaf._neg is None for leaf in leaves):
         return LogArray._from_parts(log, None)
@@ -1006,6 +1197,8 @@ def _parts_function(fn: Callable[..., Any], *, container: type = list) -> Callab
 
     def call(ary: Any, *args: Any, **kwargs: Any) -> Any:
         a = _as_logarray(ary)
+        if _on_device(a):
+            return container(_moved([a], lambda positions: list(fn(positions[0], *args, **kwargs))))
         logs = fn(a._log, *args, **kwargs)
         negs = fn(a._neg, *args, **kwargs) if a._neg is not None else [None] * len(logs)
         return container(LogArray._from_parts(log, neg) for log, neg in zip(logs, negs))
@@ -1018,7 +1211,7 @@ def _atleast(fn: Callable[..., Any]) -> Callable[..., Any]:
     """np.atleast_1d/2d/3d (*arys): a LogArray for one operand, a tuple for several."""
 
     def call(*arys: Any) -> Any:
-        results = tuple(_as_logarray(a)._map(fn) for a in arys)
+        results = tuple(_map(_as_logarray(a), fn) for a in arys)
         return results[0] if len(results) == 1 else results
 
     call.__name__ = fn.__name__
@@ -1028,11 +1221,13 @@ def _atleast(fn: Callable[..., Any]) -> Callable[..., Any]:
 def _broadcast_arrays(*args: Any, subok: bool = False) -> tuple[LogArray, ...]:
     items = [_as_logarray(a) for a in args]
     shape = np.broadcast_shapes(*(item.shape for item in items))
-    return tuple(item._map(np.broadcast_to, shape) for item in items)
+    return tuple(_map(item, np.broadcast_to, shape) for item in items)
 
 
 def _meshgrid(*xi: Any, **kwargs: Any) -> tuple[LogArray, ...]:
     items = [_as_logarray(x) for x in xi]
+    if any(_on_device(item) for item in items):
+        return tuple(_moved(items, lambda positions: list(np.meshgrid(*positions, **kwargs))))
     logs = np.meshgrid(*(item._log for item in items), **kwargs)
     negs = np.meshgrid(*(_neg_or_false(item) for item in items), **kwargs)
     return tuple(
@@ -1042,10 +1237,13 @@ def _meshgrid(*xi: Any, **kwargs: Any) -> tuple[LogArray, ...]:
 
 def _where(condition: Any, x: Any = _MISSING, y: Any = _MISSING, /) -> Any:
     if x is _MISSING and y is _MISSING:
-        return np.nonzero(_mask(condition))
+        mask = _mask(condition)
+        return tuple(_namespace(mask).nonzero(mask)) if _array._is_device_array(mask) else np.nonzero(mask)
     if x is _MISSING or y is _MISSING:
         raise ValueError("either both or neither of x and y should be given")
     x, y = _operand(x), _operand(y)
+    if _device_among((x, y, condition)) is not None:
+        return _device_where(condition, x, y)
     (lx, nx), (ly, ny) = _raw(x), _raw(y)
     cond = _mask(condition)
     log = np.where(cond, lx, ly)
@@ -1054,6 +1252,24 @@ def _where(condition: Any, x: Any = _MISSING, y: Any = _MISSING, /) -> Any:
     if nx is not None or ny is not None:
         neg = np.where(cond, False if nx is None else nx, False if ny is None else ny)
     return _array._wrap(log, neg, dtype)
+
+
+def _device_where(condition: Any, x: Any, y: Any) -> LogArray:
+    """np.where with torch or JAX logs: the library's ``where`` on logs and signs."""
+    like = _device_among((x, y, condition))
+    if like is None:
+        like = next(c for c in (condition, x, y) if _array._is_device_array(c))
+    xp = _backends.namespace(like)
+    cond = _mask(condition)
+    if not _array._is_device_array(cond):
+        cond = _array._put(np.asarray(cond), like)
+    (lx, nx), (ly, ny) = (_array._device_raw(v, like) for v in (x, y))
+    lx, ly = (_array._as_device_logs(v, like) for v in (lx, ly))
+    log = xp.where(cond, lx, ly)
+    if nx is None and ny is None:
+        return _array._device_wrap(log, None)
+    nx, ny = (_array._device_mask(False if n is None else n, log) for n in (nx, ny))
+    return _array._device_wrap(log, xp.where(cond, nx, ny))
 
 
 def _select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> LogArray:
@@ -1071,6 +1287,9 @@ def _choose(a: Any, choices: Sequence[Any], out: Any = None, mode: Any = "raise"
     if isinstance(a, (LogArray, LogFloat)):
         raise TypeError("numpy.choose takes integer indices, not log-domain numbers, as its first argument")
     operands = [_operand(c) for c in choices]
+    if _device_among(operands) is not None:
+        chosen = _moved([_as_logarray(c) for c in operands], lambda p: np.choose(a, p, mode=mode))
+        return _store(chosen, out, "numpy.choose")
     raws = [_raw(c) for c in operands]  # Python numbers stay weak, as in numpy
     log = np.choose(a, [lg for lg, _ in raws], mode=mode)
     neg = None
@@ -1083,39 +1302,71 @@ def _shape_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     """A numpy function that only moves elements: apply it to logs and signs."""
 
     def call(a: Any, *args: Any, **kwargs: Any) -> LogArray:
-        return _as_logarray(a)._map(fn, *args, **kwargs)
+        return _map(_as_logarray(a), fn, *args, **kwargs)
 
     call.__name__ = fn.__name__
     return call
 
 
 def _copy(a: Any, order: str = "K", subok: bool = False) -> LogArray:
-    return _as_logarray(a)._map(np.copy, order=order)
+    base = _as_logarray(a)
+    return base.copy() if _on_device(base) else base._map(np.copy, order=order)
 
 
 def _take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: Any = "raise") -> Any:
     base = _as_logarray(a)
+    if _on_device(base):
+        if _array._is_device_array(indices):
+            source, along = (base.reshape(-1), 0) if axis is None else (base, axis)
+            result = _map_native(source, "take", indices, axis=along)
+        else:
+            result = _moved([base], lambda p: np.take(p[0], indices, axis=axis, mode=mode))
+        return _store(result, out, "numpy.take")
     log = np.take(base._log, indices, axis=axis, mode=mode)
     neg = None if base._neg is None else np.take(base._neg, indices, axis=axis, mode=mode)
     return _store(_array._reduced(log, neg, base.dtype), out, "numpy.take")
 
 
 def _take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> LogArray:
-    return _as_logarray(arr)._map(np.take_along_axis, indices, axis=axis)
+    base = _as_logarray(arr)
+    if _on_device(base) and _array._is_device_array(indices):
+        if axis is None:
+            base, axis = base.reshape(-1), 0
+        return _map_native(base, "take_along_axis", indices, axis=axis)
+    return _map(base, np.take_along_axis, indices, axis=axis)
+
+
+def _map_native(a: LogArray, name: str, *args: Any, **kwargs: Any) -> LogArray:
+    """The library's own function ``name`` (array API) on the logs and signs of a torch or JAX LogArray."""
+    fn = getattr(_backends.namespace(a._log), name)
+    return LogArray._from_parts(fn(a._log, *args, **kwargs), None if a._neg is None else fn(a._neg, *args, **kwargs))
+
+
+def _following(a: LogArray, *others: Any) -> LogArray:
+    """``a``, moved beside the torch or JAX logs among ``others`` if it is not on such a library itself."""
+    like = None if _on_device(a) else _device_among(others)
+    return a if like is None else LogArray._from_parts(*_to_device_parts(a, like))
+
+
+def _host_mask(mask: Any) -> Any:
+    """A boolean mask as an ndarray (a torch or JAX mask is moved to the host: it sets a result's shape)."""
+    return _array._to_host(mask) if _array._is_device_array(mask) else mask
 
 
 def _compress(condition: Any, a: Any, axis: Any = None, out: Any = None) -> Any:
-    mask = _mask(condition)
-    return _store(_as_logarray(a)._map(lambda x: np.compress(mask, x, axis=axis)), out, "numpy.compress")
+    mask, base = _host_mask(_mask(condition)), _following(_as_logarray(a), condition)
+    return _store(_map(base, lambda x: np.compress(mask, x, axis=axis)), out, "numpy.compress")
 
 
 def _extract(condition: Any, arr: Any) -> LogArray:
-    mask = _mask(condition)
-    return _as_logarray(arr)._map(lambda x: np.extract(mask, x))
+    mask, base = _host_mask(_mask(condition)), _following(_as_logarray(arr), condition)
+    return _map(base, lambda x: np.extract(mask, x))
 
 
 def _insert(arr: Any, obj: Any, values: Any, axis: Any = None) -> LogArray:
     base, new = _as_logarray(arr), _as_logarray(values)
+    if _on_device(base) or _on_device(new):
+        return _moved([base, new], lambda p: np.insert(p[0], obj, p[1], axis=axis))
     log = np.insert(base._log, obj, new._log, axis=axis)
     if base._neg is None and new._neg is None:
         return LogArray._from_parts(log, None)
@@ -1138,6 +1389,8 @@ def _tri(upper: bool) -> Callable[..., Any]:
         mask = np.tri(shape[0], shape[1], k=k - 1 if upper else k, dtype=bool)
         if upper:
             mask = ~mask
+        if _on_device(a):
+            return _moved([a, _device_constant(0.0, a)], lambda p: np.where(mask, p[0], p[1]))
         log = np.where(mask, a._log, np.asarray(-_INF, a.dtype))
         neg = None if a._neg is None else np.where(mask, a._neg, False)
         return LogArray._from_parts(log, neg)
@@ -1149,8 +1402,10 @@ def _tri(upper: bool) -> Callable[..., Any]:
 def _diag(v: Any, k: int = 0) -> LogArray:
     a = _as_logarray(v)
     if a.ndim != 1:
-        return a._map(np.diag, k)
+        return _map(a, np.diag, k)
     inside = np.diag(np.ones(a.size, bool), k)
+    if _on_device(a):
+        return _moved([a, _device_constant(0.0, a)], lambda p: np.where(inside, np.diag(p[0], k), p[1]))
     log = np.where(inside, np.diag(a._log, k), np.asarray(-_INF, a.dtype))
     return LogArray._from_parts(log, None if a._neg is None else np.diag(a._neg, k))
 
@@ -1163,15 +1418,20 @@ def _shape_only(fn: Callable[..., Any]) -> Callable[..., Any]:
     """A numpy function that uses only the shape of its array argument."""
 
     def call(arr: Any, *args: Any, **kwargs: Any) -> Any:
-        return fn(_as_logarray(arr)._log, *args, **kwargs)
+        return fn(_shape_stand_in(_as_logarray(arr)), *args, **kwargs)
 
     call.__name__ = fn.__name__
     return call
 
 
+def _shape_stand_in(a: LogArray) -> Any:
+    """An ndarray of the shape of ``a``, where only the shape is read (the logs themselves on numpy)."""
+    return np.broadcast_to(np.zeros((), dtype=bool), tuple(a.shape)) if _on_device(a) else a._log
+
+
 def _einsum_path(*operands: Any, **kwargs: Any) -> Any:
     subscripts, *arrays = operands
-    return np.einsum_path(subscripts, *(_as_logarray(a)._log for a in arrays), **kwargs)
+    return np.einsum_path(subscripts, *(_shape_stand_in(_as_logarray(a)) for a in arrays), **kwargs)
 
 
 def _pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> LogArray:
@@ -1179,13 +1439,15 @@ def _pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> L
     if mode in ("constant", "empty"):
         _unsupported("numpy.pad", **{k: (v, _MISSING) for k, v in kwargs.items() if k != "constant_values"})
         value = _as_logarray(kwargs.get("constant_values", 0.0) if mode == "constant" else 0.0)
+        if _on_device(a) or _on_device(value):
+            return _moved([a, value], lambda p: np.pad(p[0], pad_width, mode="constant", constant_values=p[1]))
         log = np.pad(a._log, pad_width, mode="constant", constant_values=value._log)
         if a._neg is None and value._neg is None:
             return LogArray._from_parts(log, None)
         neg = np.pad(_neg_or_false(a), pad_width, mode="constant", constant_values=_neg_or_false(value))
         return LogArray._from_parts(log, neg)
     if mode in ("edge", "wrap") or (mode in ("reflect", "symmetric") and kwargs.get("reflect_type", "even") == "even"):
-        return a._map(np.pad, pad_width, mode=mode, **kwargs)
+        return _map(a, np.pad, pad_width, mode=mode, **kwargs)
     raise TypeError(
         f"numpy.pad with mode={mode!r} is not supported on LogArray: only the modes that copy elements "
         "(constant, edge, wrap, reflect, symmetric with reflect_type='even') are"
@@ -1210,7 +1472,7 @@ def _diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = _MISSING, append: A
             if edge.ndim == 0:
                 shape = list(base.shape)
                 shape[axis] = 1
-                edge = edge._map(np.broadcast_to, tuple(shape))
+                edge = _map(edge, np.broadcast_to, tuple(shape))
             pieces.append(edge)
     if len(pieces) > 1:
         base = _join(pieces, np.concatenate, axis=axis)
@@ -1230,7 +1492,10 @@ def _ediff1d(ary: Any, to_end: Any = None, to_begin: Any = None) -> LogArray:
     if to_end is not None:
         pieces.append(_as_logarray(to_end).reshape(-1))
     # As numpy: the result has the dtype of ``ary``.
-    return _join(pieces, np.concatenate).astype(flat.dtype) if len(pieces) > 1 else pieces[0]
+    if len(pieces) == 1:
+        return pieces[0]
+    joined = _join(pieces, np.concatenate)
+    return joined if joined.dtype == flat.dtype else joined.astype(flat.dtype)
 
 
 def _like(fill: float) -> Callable[..., LogArray]:
@@ -1240,6 +1505,9 @@ def _like(fill: float) -> Callable[..., LogArray]:
         a: Any, dtype: Any = None, order: str = "K", subok: bool = True, shape: Any = None, *, device: Any = None
     ) -> LogArray:
         base = _as_logarray(a)
+        if _on_device(base):
+            like = base if dtype is None else base.astype(dtype)
+            return _device_full(base.shape if shape is None else shape, fill, like, base.signed)
         return LogArray.full(
             base.shape if shape is None else shape, fill, dtype=dtype or base.dtype, signed=base.signed
         )
@@ -1259,14 +1527,23 @@ def _full_like(
 ) -> LogArray:
     base = _as_logarray(a)
     signed = True if base.signed else None
+    if _on_device(base):
+        like = base if dtype is None else base.astype(dtype)
+        return _device_full(base.shape if shape is None else shape, fill_value, like, base.signed)
     return LogArray.full(base.shape if shape is None else shape, fill_value, dtype=dtype or base.dtype, signed=signed)
 
 
 def _astype(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> LogArray:
     a = _as_logarray(x)
-    if not copy and np.dtype(dtype) == a.dtype:
+    if not copy and np.dtype(dtype) == _numpy_dtype(a):
         return a
     return a.astype(dtype)
+
+
+def _numpy_dtype(a: LogArray) -> np.dtype[Any]:
+    """The dtype of the logs of ``a`` as a numpy dtype (torch has its own dtype objects)."""
+    dtype = a._log.dtype
+    return dtype if isinstance(dtype, np.dtype) else np.dtype(str(dtype).rpartition(".")[2])
 
 
 def _sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable: Any = None) -> LogArray:
@@ -1282,14 +1559,17 @@ def _argsort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, sta
 
 
 def _argpartition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order: Any = None) -> Any:
-    return _as_logarray(a).argpartition(kth, axis=axis)
+    base = _as_logarray(a)
+    if _on_device(base):  # a full sort is a partition around every kth
+        return base.argsort(axis=axis)
+    return base.argpartition(kth, axis=axis)
 
 
 def _partition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order: Any = None) -> LogArray:
     base = _as_logarray(a)
     if axis is None:
         base, axis = base.ravel(), -1
-    return _take_along_axis(base, base.argpartition(kth, axis=axis), axis=axis)
+    return _take_along_axis(base, _argpartition(base, kth, axis=axis), axis=axis)
 
 
 def _sign_band(log: Any, neg: Any) -> Any:
@@ -1309,8 +1589,10 @@ def _searchsorted(a: Any, v: Any, side: Any = "left", sorter: Any = None) -> Any
     if base.ndim != 1:
         raise ValueError("object too deep for desired array")
     if sorter is not None:
-        base = base._map(np.take, sorter)
+        base = _take(base, sorter)
     needles = _as_logarray(v)
+    if _on_device(base) or _on_device(needles):
+        return _device_searchsorted(base, needles, side)
     band_a, band_v = _sign_band(base._log, base._neg), _sign_band(needles._log, needles._neg)
     with np.errstate(invalid="ignore"):
         key_a = np.where(band_a < 0, -base._log, base._log)
@@ -1325,6 +1607,24 @@ def _searchsorted(a: Any, v: Any, side: Any = "left", sorter: Any = None) -> Any
         else:
             result[chosen] = start if side == "left" else end
     return result[()] if result.ndim == 0 else result
+
+
+def _device_searchsorted(base: LogArray, needles: LogArray, side: str) -> Any:
+    """searchsorted with torch or JAX logs: the library's own on the logs of unsigned numbers, else by counting.
+
+    Of a sorted array, the left insertion point of v is the number of
+    elements below it (right: not above it): comparisons of log-domain
+    numbers, exact, in the library.
+    """
+    like = _array._device_of(base, needles)
+    xp = _backends.namespace(like)
+    if base._neg is None and needles._neg is None:
+        (sorted_logs, _), (logs, _) = (_to_device_parts(x, like) for x in (base, needles))
+        flat = xp.reshape(logs, (-1,))
+        return xp.reshape(xp.searchsorted(sorted_logs, flat, side=side), tuple(needles.shape))
+    column = needles.reshape(tuple(needles.shape) + (1,))
+    before = _array.less(base, column) if side == "left" else _array.less_equal(base, column)
+    return xp.sum(xp.astype(before, xp.int64), axis=-1)
 
 
 def _clip(
@@ -1357,22 +1657,37 @@ def _clip(
 
 
 def _nonzero(a: Any) -> tuple[Any, ...]:
-    return np.nonzero(_truth(a))
+    truth = _truth(a)
+    if _array._is_device_array(truth):
+        return tuple(_namespace(truth).nonzero(truth))
+    return np.nonzero(truth)
 
 
 def _argwhere(a: Any) -> Any:
-    return np.argwhere(_truth(a))
+    truth = _truth(a)
+    if _array._is_device_array(truth):
+        return _namespace(truth).stack(_nonzero(a), axis=-1)
+    return np.argwhere(truth)
 
 
 def _flatnonzero(a: Any) -> Any:
-    return np.flatnonzero(_truth(a))
+    truth = _truth(a)
+    if _array._is_device_array(truth):
+        return _namespace(truth).nonzero(_namespace(truth).reshape(truth, (-1,)))[0]
+    return np.flatnonzero(truth)
 
 
 def _isinf_signed(negative: bool) -> Callable[..., Any]:
     """np.isposinf, np.isneginf."""
 
     def call(x: Any, out: Any = None) -> Any:
-        log, neg = _raw(_operand(x))
+        x = _operand(x)
+        if _on_device(x):
+            infinite = x._log == _INF
+            signs = _neg_or_false(x)
+            result = infinite & (signs if negative else ~signs)
+            return _store(result, out, "numpy.isneginf" if negative else "numpy.isposinf")
+        log, neg = _raw(x)
         infinite = _backends.asarray(log) == _INF
         neg = np.zeros_like(infinite) if neg is None else np.broadcast_to(neg, infinite.shape)
         result = _bools(infinite & (neg if negative else ~neg))
@@ -1390,7 +1705,13 @@ def _memory(fn: Callable[..., Any]) -> Callable[..., Any]:
             return [p for p in (x._log, x._neg) if p is not None]
         return [x]
 
+    def same_storage(x: Any, y: Any) -> bool:
+        devices = _array._is_device_array(x) and _array._is_device_array(y)
+        return devices and bool(x.untyped_storage().data_ptr() == y.untyped_storage().data_ptr())
+
     def call(a: Any, b: Any, /, max_work: Any = None) -> bool:
+        if _device_among((a, b)) is not None:  # torch (JAX is refused): tensors on one storage
+            return any(same_storage(x, y) for x in parts(a) for y in parts(b))
         kw = {} if max_work is None else {"max_work": max_work}
         return any(fn(x, y, **kw) for x in parts(a) for y in parts(b))
 
@@ -1402,6 +1723,9 @@ def _assign_into(name: str, target: Any, values: Any, apply: Callable[[Any, Any]
     """An in-place numpy function on a LogArray target: on its logs and signs alike."""
     if not isinstance(target, LogArray):
         raise TypeError(f"{name}: the target must be a LogArray to take log-domain numbers; convert with a.to_numpy()")
+    if _on_device(target) or _on_device(values):
+        _assign_on_device(name, target, _as_logarray(values), apply)
+        return
     new = _as_logarray(values).astype(target.dtype)
     if target._neg is None and new._neg is not None and np.any(new._neg & (new._log > -_INF)):
         raise ValueError(
@@ -1413,14 +1737,38 @@ def _assign_into(name: str, target: Any, values: Any, apply: Callable[[Any, Any]
         apply(target._neg, _neg_or_false(new))
 
 
+def _assign_on_device(name: str, target: LogArray, new: LogArray, apply: Callable[[Any, Any], Any]) -> None:
+    """``apply`` on a torch or JAX target, through its index map: written into torch tensors, rebound on JAX.
+
+    ``apply`` runs on positions: the target's are -1, the values' their flat
+    indices, so afterwards each entry says which value (if any) lands there.
+    """
+    if not _on_device(target):
+        raise TypeError(f"{name}: the target of torch or JAX values must be a LogArray of that library")
+    new = _beside(new, target._log)
+    landed = np.full(tuple(target.shape), -1, dtype=np.int64)
+    apply(landed, np.arange(math.prod(new.shape)).reshape(tuple(new.shape)))
+    chosen = landed >= 0
+    placed = _moved([new], lambda p: np.where(chosen, landed, 0))
+    if target._neg is None and placed._neg is not None:
+        negative = placed._neg & (placed._log > -_INF) & _array._put(chosen, target._log)
+        if not _known_false(negative):
+            raise ValueError(
+                f"{name}: cannot assign negative values to an unsigned LogArray; make a signed one with "
+                "LogArray(values, signed=True) or a.as_signed()"
+            )
+    result = _device_where(chosen, placed, target)
+    target._assign_on_device(result if target._neg is not None else LogArray._from_parts(result._log, None), name)
+
+
 def _copyto(dst: Any, src: Any, casting: str = "same_kind", where: Any = True) -> None:
     source = _as_logarray(src)
     if isinstance(dst, LogArray):
-        source = source._map(np.broadcast_to, dst.shape)
+        source = _map(source, np.broadcast_to, tuple(dst.shape))
     if where is True:
         _assign_into("numpy.copyto", dst, source, lambda d, s: np.copyto(d, s, casting="unsafe"))
     else:
-        mask = np.broadcast_to(_mask(where), np.shape(dst._log) if isinstance(dst, LogArray) else ())
+        mask = np.broadcast_to(_host_mask(_mask(where)), tuple(dst.shape) if isinstance(dst, LogArray) else ())
         _assign_into("numpy.copyto", dst, source, lambda d, s: np.copyto(d, s, casting="unsafe", where=mask))
 
 
@@ -1429,12 +1777,12 @@ def _put(a: Any, ind: Any, v: Any, mode: Any = "raise") -> None:
 
 
 def _putmask(a: Any, mask: Any, values: Any) -> None:
-    chosen = _mask(mask)
+    chosen = _host_mask(_mask(mask))
     _assign_into("numpy.putmask", a, values, lambda d, s: np.putmask(d, chosen, s))
 
 
 def _place(arr: Any, mask: Any, vals: Any) -> None:
-    chosen = _mask(mask)
+    chosen = _host_mask(_mask(mask))
     _assign_into("numpy.place", arr, vals, lambda d, s: np.place(d, chosen, s))
 
 
@@ -1454,6 +1802,9 @@ def _isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bo
     and to every other tiny value; pass ``atol=0`` to compare tiny numbers.
     """
     x, y = _operand(a), _operand(b)
+    like = _device_among((x, y))
+    if like is not None:
+        x, y = _beside(x, like), _beside(y, like)
     with np.errstate(invalid="ignore", divide="ignore"):
         diff = _array.absolute(_array.subtract(x, y))
         bound = _array.add(_operand(atol), _array.multiply(_operand(rtol), _array.absolute(y)))
@@ -1465,17 +1816,18 @@ def _isclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bo
 
 def _allclose(a: Any, b: Any, rtol: Any = 1e-05, atol: Any = 1e-08, equal_nan: bool = False) -> bool:
     """numpy.allclose on the values; see :func:`_isclose` about the linear ``atol``."""
-    return bool(np.all(_isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    close = _isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    return bool(_namespace(close).all(close))
 
 
 def _array_equal(a1: Any, a2: Any, equal_nan: bool = False) -> bool:
     x, y = _as_logarray(a1), _as_logarray(a2)
-    if x.shape != y.shape:
+    if tuple(x.shape) != tuple(y.shape):
         return False
-    same = np.asarray(_array.equal(x, y))
+    same = _array.equal(x, y)
     if equal_nan:
-        same = same | (np.isnan(x.log) & np.isnan(y.log))
-    return bool(same.all())
+        same = same | (_array.isnan(x) & _array.isnan(y))
+    return bool(_namespace(same).all(same))
 
 
 def _array_equiv(a1: Any, a2: Any) -> bool:
@@ -1484,7 +1836,8 @@ def _array_equiv(a1: Any, a2: Any) -> bool:
         np.broadcast_shapes(x.shape, y.shape)
     except ValueError:
         return False
-    return bool(np.all(_array.equal(x, y)))
+    same = _array.equal(x, y)
+    return bool(_namespace(same).all(same))
 
 
 def _real(val: Any) -> Any:
@@ -1493,12 +1846,17 @@ def _real(val: Any) -> Any:
 
 def _imag(val: Any) -> LogArray:
     base = _as_logarray(val)
+    if _on_device(base):
+        return _device_full(base.shape, 0.0, base, signed=False)
     return LogArray.zeros(base.shape, dtype=base.dtype)
 
 
 def _elementwise_bool(value: bool) -> Callable[..., Any]:
     def call(x: Any) -> Any:
-        return _bools(np.full(_as_logarray(x).shape, value))
+        base = _as_logarray(x)
+        if _on_device(base):
+            return _array._device_mask(value, base._log)
+        return _bools(np.full(base.shape, value))
 
     call.__name__ = "isreal" if value else "iscomplex"
     return call
@@ -1764,7 +2122,7 @@ def _result_type(*arrays_and_dtypes: Any) -> np.dtype[Any]:
     What duck-array libraries (xarray) ask before combining arrays: a
     LogArray combined with a number or array keeps float32 or float64 logs.
     """
-    return np.result_type(*(a.dtype if isinstance(a, LogArray) else a for a in arrays_and_dtypes))
+    return np.result_type(*(_numpy_dtype(a) if isinstance(a, LogArray) else a for a in arrays_and_dtypes))
 
 
 def _available(*pairs: tuple[Any, str]) -> list[Any]:
@@ -1865,7 +2223,7 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.delete: _shape_function(np.delete),
     np.pad: _pad,
     np.diagonal: _shape_function(np.diagonal),
-    np.linalg.diagonal: lambda x, /, *, offset=0: _as_logarray(x)._map(np.diagonal, offset, -2, -1),
+    np.linalg.diagonal: lambda x, /, *, offset=0: _map(_as_logarray(x), np.diagonal, offset, -2, -1),
     np.diag: _diag,
     np.diagflat: _diagflat,
     np.tril: _tri(upper=False),
@@ -2052,6 +2410,15 @@ for _reason, _module, _names in _REFUSED_MODULES:
         REFUSED.setdefault(_func, _reason)
 
 
+# Functions that a LogArray of torch or JAX logs refuses, by library, with the reason.
+_IMMUTABLE = "JAX arrays are immutable and do not expose their memory, so memory sharing is not observable"
+_EINSUM = "einsum is written for numpy-backed LogArrays only; use @ (np.matmul) or np.tensordot, which stay there"
+DEVICE_REFUSED: dict[str, dict[Callable[..., Any], str]] = {
+    "torch": {np.einsum: _EINSUM},
+    "jax": {np.einsum: _EINSUM, np.shares_memory: _IMMUTABLE, np.may_share_memory: _IMMUTABLE},
+}
+
+
 # ---------------------------------------------------------------------------
 # Dispatch
 # ---------------------------------------------------------------------------
@@ -2119,6 +2486,14 @@ def array_function(func: Any, types: Any, args: Sequence[Any], kwargs: dict[str,
         return NotImplemented
     name = _public_name(func)
     handler = FUNCTIONS.get(func)
+    device_logs = _device_among(args) if handler is not None else None
+    if device_logs is None and handler is not None and kwargs:
+        device_logs = _device_among(kwargs.values())
+    if device_logs is not None:
+        library = _backends.library(device_logs)
+        reason = DEVICE_REFUSED.get(library, {}).get(func)
+        if reason is not None:
+            raise TypeError(f"{name} is not supported on a LogArray of {library} arrays: {reason}")
     if handler is None:
         reason = REFUSED.get(func, "it is not implemented for log-domain numbers")
         raise TypeError(

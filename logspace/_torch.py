@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from logspace import _backends
+from logspace import _backends, _blocked
 from logspace import _xp_kernels as _xp
 from logspace._xp_kernels import logaddexp_signed, prepare_logmatmul
 
@@ -63,11 +63,11 @@ def bind(numpy_kernels: ModuleType) -> None:
 
 def _numpy_forward(x: torch.Tensor) -> bool:
     """Whether the forward pass may run the numpy kernel on the buffer of ``x``."""
-    return x.device.type == "cpu" and x.dtype in _ON_BUFFER
+    return x.is_cpu and x.dtype in _ON_BUFFER
 
 
 def _buffer(x: torch.Tensor) -> Any:
-    t = x.detach()
+    t = x.detach() if x.requires_grad else x
     return (t.resolve_neg() if t.is_neg() else t).numpy()
 
 
@@ -226,10 +226,26 @@ def _kept(res: torch.Tensor, shape: tuple[int, ...], axes: tuple[int, ...]) -> t
     return res.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
 
 
+def _full_logsumexp(x: torch.Tensor, keepdims: bool) -> torch.Tensor:
+    """The log-sum-exp of every element of a non-empty CPU tensor, by the numpy kernel's 1-D pass.
+
+    The numpy kernel's own steps for a full reduction (its streaming
+    ``shifted_sum_1d`` in float64, then ``amax + log1p(s)`` rounded to the
+    input dtype), called directly on the buffer: the same result, bit for
+    bit, without the kernel's general axis handling, which costs more than
+    the sum itself at 10^3 terms.
+    """
+    top, rest = _blocked.shifted_sum_1d(_buffer(x).reshape(-1).astype(np.float64, copy=False))
+    out = torch.scalar_tensor(float(np.log1p(rest) + top), dtype=x.dtype)
+    return out.reshape((1,) * x.ndim) if keepdims else out
+
+
 class _LogSumExp(torch.autograd.Function):
     @staticmethod
     def forward(ctx: Any, x: torch.Tensor, axes: tuple[int, ...], keepdims: bool) -> torch.Tensor:
-        if _numpy_forward(x):
+        if _numpy_forward(x) and len(axes) == x.ndim and x.numel() > 0:
+            res = _full_logsumexp(x, keepdims)
+        elif _numpy_forward(x):
             res = _on_numpy("logsumexp", x, axis=_numpy_axis(x, axes), keepdims=keepdims)
         else:
             res = _xp.logsumexp_core(_xp_namespace(x), x, None, axes, keepdims, False)
@@ -291,6 +307,9 @@ def logsumexp(
     return_sign: bool = False,
 ) -> Any:
     if b is None and type(a) is torch.Tensor and a.dtype in _ON_BUFFER:
+        recorded = a.requires_grad and torch.is_grad_enabled()
+        if axis is None and not return_sign and a.is_cpu and a.numel() and not recorded:
+            return _full_logsumexp(a, keepdims)  # the most common call: straight to the sum
         xp, x, w = None, a, None  # the common call: no conversion to look for
     else:
         xp, (x, w) = _xp.inputs("logsumexp", a, b)

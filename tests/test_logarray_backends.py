@@ -123,7 +123,35 @@ OPERATIONS: dict[str, Callable[[Any, Any], Any]] = {
     "minimum": lambda a, b: np.minimum(a, 0.5),
     "isfinite": lambda a, b: np.isfinite(a),
     "isnan": lambda a, b: np.isnan(a),
+    # methods beyond arithmetic (the numpy functions: tests/test_numpy_api_backends.py)
+    "sort_method": lambda a, b: _sorted_copy(a, axis=1),
+    "sort_method_axis0": lambda a, b: _sorted_copy(a, axis=0),
+    "argsort": lambda a, b: a.argsort(),
+    "argsort_flat": lambda a, b: a.argsort(axis=None),
+    "argmax": lambda a, b: a.argmax(),
+    "argmax_axis": lambda a, b: a.argmax(axis=1),
+    "argmin_keepdims": lambda a, b: a.argmin(axis=0, keepdims=True),
+    "argpartition_kth": lambda a, b: np.take_along_axis(a, a.argpartition(2, axis=1), axis=1)[:, 2],
+    "max_keepdims": lambda a, b: a.max(axis=(0, 1), keepdims=True),
+    "reshape_order_f": lambda a, b: a.reshape(2, 6, order="F"),
+    "flatten": lambda a, b: a.flatten(),
+    "ravel_order_f": lambda a, b: a.ravel(order="F"),
+    "squeeze": lambda a, b: a[None, :, None].squeeze(),
+    "squeeze_axis": lambda a, b: a[None].squeeze(axis=0),
+    "astype_float32": lambda a, b: a.astype(np.float32),
+    "cumprod": lambda a, b: a.cumprod(axis=1),
+    "cumprod_flat": lambda a, b: a.cumprod(),
+    "take": lambda a, b: a.take([0, 5, 7]),
+    "take_axis": lambda a, b: a.take([2, 0], axis=1),
+    "any_axis": lambda a, b: a.any(axis=1),
+    "all": lambda a, b: a.all(),
 }
+
+
+def _sorted_copy(a: LogArray, axis: int) -> LogArray:
+    out = a.copy()
+    out.sort(axis=axis)
+    return out
 
 
 @pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
@@ -331,3 +359,43 @@ def test_torch_cuda_logs_stay_on_the_gpu() -> None:
     for result, expected in ((a * 2.0 + 1.0, a_np * 2.0 + 1.0), (a.sum(axis=1), a_np.sum(axis=1)), (a @ a.T, a_np @ a_np.T)):
         assert result.log.device.type == "cuda"
         _assert_like(result, expected, "torch")
+
+
+FULL_REDUCTION_INPUTS = [
+    RNG.normal(size=1000) * 30.0,
+    np.array([0.0, -40.0]),
+    np.array([-np.inf, -np.inf]),
+    np.array([np.nan, 1.0]),
+    np.array([np.inf, 1.0]),
+    np.array([750.0, 0.0]),
+    RNG.normal(size=(3, 4)),
+]
+
+
+@pytest.mark.parametrize("dtype_name", ["float64", "float32"])
+@pytest.mark.parametrize("index", range(len(FULL_REDUCTION_INPUTS)))
+def test_torch_full_logsumexp_fast_path_equals_numpy_kernel_bit_for_bit(index: int, dtype_name: str) -> None:
+    """The full reduction of a CPU tensor skips the kernel's axis handling: same bits as numpy's kernel."""
+    torch = _torch()
+    import logspace
+    from logspace import _kernels
+
+    t = torch.asarray(FULL_REDUCTION_INPUTS[index]).to(getattr(torch, dtype_name))
+    expected = np.asarray(_kernels.logsumexp(t.numpy()))
+    got = logspace.logsumexp(t)
+    assert got.dtype == t.dtype and got.shape == ()
+    np.testing.assert_array_equal(got.numpy(), expected)
+    kept = logspace.logsumexp(t, keepdims=True)
+    assert tuple(kept.shape) == (1,) * t.ndim
+    np.testing.assert_array_equal(kept.numpy().reshape(()), expected)
+
+
+def test_one_block_shifted_sum_is_the_plain_shifted_sum() -> None:
+    """shifted_sum_1d's one-block shortcut (no error state) sums exactly the shifted terms but the first maximum."""
+    from logspace import _blocked
+
+    x = RNG.normal(size=3000) * 10.0
+    k = int(np.argmax(x))
+    terms = np.exp(x - x[k])
+    terms[k] = 0.0
+    assert _blocked.shifted_sum_1d(x) == (float(x[k]), float(terms.sum()))
